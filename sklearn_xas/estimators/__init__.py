@@ -1,0 +1,1 @@
+"""sklearn_xas.estimators (under construction)."""

@@ -1,0 +1,1 @@
+"""sklearn_xas.featurizers (under construction)."""

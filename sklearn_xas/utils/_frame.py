@@ -1,0 +1,101 @@
+"""Helpers for steps that take the data model's frame as ``X``."""
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import XASDataError
+
+
+def as_frame(X, columns=(), *, step=None):
+    """Return ``X`` as the data model's DataFrame, checking it has ``columns``.
+
+    Parameters
+    ----------
+    X : XASDataset or pandas.DataFrame
+        The data set or its ``frame``.
+    columns : sequence of str
+        Columns the caller needs.
+    step : str, optional
+        Name of the calling step, used in error messages.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is neither a data set nor a DataFrame.
+    XASDataError
+        If required columns are missing.
+    """
+    from ..datasets._dataset import XASDataset
+
+    who = f"{step}: " if step else ""
+    if isinstance(X, XASDataset):
+        X = X.frame
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"{who}X must be an XASDataset or its .frame (a pandas DataFrame with columns "
+            f"{list(columns)}), got {type(X).__name__}."
+        )
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise XASDataError(f"{who}X lacks the column(s) {missing} of the XAS data model.")
+    return X
+
+
+def is_frame(X):
+    """True if ``X`` is an :class:`XASDataset` or a DataFrame holding spectra/structures."""
+    from ..datasets._dataset import XASDataset
+
+    return isinstance(X, XASDataset) or (
+        isinstance(X, pd.DataFrame) and ({"x", "y"} <= set(X.columns) or "structure" in X.columns)
+    )
+
+
+def row_label(frame, position):
+    """Name row ``position`` (0-based) of a frame in an error message."""
+    row = frame.iloc[position]
+    parts = [f"row {position}"]
+    if "material_id" in frame.columns:
+        parts.append(f"material {row['material_id']!r}")
+    if "absorbing_index" in frame.columns:
+        parts.append(f"site {row['absorbing_index']}")
+    if "absorbing_element" in frame.columns:
+        parts.append(f"{row['absorbing_element']}")
+    return " ".join(parts[:1]) + (" (" + ", ".join(parts[1:]) + ")" if parts[1:] else "")
+
+
+def check_spectrum_type(frame, kind, *, step=None):
+    """Raise if any row of ``frame`` is not of spectrum type ``kind``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    kind : {"XANES", "EXAFS"}
+    step : str, optional
+        Name of the calling step for the message.
+    """
+    if "spectrum_type" not in frame.columns:
+        return
+    types = frame["spectrum_type"].to_numpy()
+    bad = np.flatnonzero(types != kind)
+    if bad.size:
+        who = f"{step}: " if step else ""
+        raise XASDataError(
+            f"{who}expects {kind} rows only, but {bad.size} row(s) are of another type, first "
+            f"{row_label(frame, int(bad[0]))} of type {types[bad[0]]!r}. Select one kind with "
+            f"frame[frame.spectrum_type == {kind!r}]."
+        )
+
+
+def single_spectrum_type(frame, *, step=None):
+    """Return the one spectrum type of ``frame``; raise naming a row if it mixes kinds."""
+    kinds = pd.unique(frame["spectrum_type"])
+    if len(kinds) > 1:
+        first = kinds[0]
+        check_spectrum_type(frame, first, step=step)
+    if len(kinds) == 0:
+        raise XASDataError(f"{step + ': ' if step else ''}X holds no rows.")
+    return kinds[0]

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real data of ../shared/data (skipped when absent) and toy data."""
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+from sklearn_xas.utils._shared_data import SHARED_DATA_ENV, shared_archive, shared_data_dir
+
+CU_ARCHIVE = "omnixas-cu-feff-xanes.tar.gz"
+EXAFS_ARCHIVE = "feff6l-exafs-mp.tar.gz"
+
+
+def _need(path, what):
+    if path is None:
+        pytest.skip(
+            f"{what} not found: put the shared data at ../shared/data (relative to the project "
+            f"root) or set ${SHARED_DATA_ENV}."
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    """The shared real-data folder (``../shared/data``)."""
+    return _need(shared_data_dir(), "The shared data folder")
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared_dir):
+    """``../shared/data/fixtures`` (pymatgen / Materials Project JSON)."""
+    return _need((shared_dir / "fixtures") if (shared_dir / "fixtures").is_dir() else None,
+                 "The JSON fixtures folder")
+
+
+@pytest.fixture(scope="session")
+def cu_tree():
+    """Extracted root of the Cu K-edge FEFF9 XANES tree (Lightshow layout)."""
+    return _need(shared_archive(CU_ARCHIVE), CU_ARCHIVE)
+
+
+@pytest.fixture(scope="session")
+def exafs_tree():
+    """Extracted root of the multi-element FEFF6L EXAFS tree."""
+    return _need(shared_archive(EXAFS_ARCHIVE), EXAFS_ARCHIVE)
+
+
+@pytest.fixture(scope="session")
+def nacl():
+    """Rock-salt NaCl, a = 5.64 A (Na at index 0..3, Cl at 4..7 in the conventional cell)."""
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+
+
+@pytest.fixture(scope="session")
+def toy_records(nacl):
+    """A few synthetic EXAFS records on NaCl (two 'materials')."""
+    k = np.linspace(0.0, 14.0, 281)
+    recs = []
+    for mid, idx, el in [("toy-1", 0, "Na"), ("toy-1", 4, "Cl"), ("toy-2", 0, "Na")]:
+        r = 2.82 if el == "Na" else 2.82
+        recs.append(
+            dict(material_id=mid, absorbing_index=idx, absorbing_element=el, edge="K",
+                 spectrum_type="EXAFS", structure=nacl, x=k,
+                 y=np.sin(2 * k * r) * np.exp(-0.01 * k**2) / np.maximum(k, 1.0),
+                 multiplicity=4)
+        )
+    return recs
