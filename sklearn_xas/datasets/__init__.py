@@ -13,13 +13,23 @@ from ._dataset import (
     SiteSpectrum,
     XASDataset,
 )
+from ._feff import FEFF_LAYOUT, format_poscar, load_feff_tree, parse_poscar, write_feff_tree
+from ._json import document_to_record, fetch_materials_project, load_xas_json
 
 __all__ = [
+    "FEFF_LAYOUT",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "SPECTRUM_TYPES",
     "SiteSpectrum",
     "XASDataset",
+    "document_to_record",
     "extract_archive",
+    "fetch_materials_project",
+    "format_poscar",
     "get_data_home",
+    "load_feff_tree",
+    "load_xas_json",
+    "parse_poscar",
+    "write_feff_tree",
 ]

@@ -52,6 +52,19 @@ def extract_archive(archive, *, data_home=None):
     root : pathlib.Path
         The extracted folder; if the archive holds a single top-level folder, that
         folder.
+
+    Examples
+    --------
+    >>> import io, tarfile, tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_xas.datasets import extract_archive
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> with tarfile.open(tmp / "tree.tar.gz", "w:gz") as tar:
+    ...     info = tarfile.TarInfo("tree/mp-1/POSCAR"); info.size = 2
+    ...     tar.addfile(info, io.BytesIO(b"Cu"))
+    >>> root = extract_archive(tmp / "tree.tar.gz", data_home=tmp / "home")
+    >>> root.name, (root / "mp-1" / "POSCAR").read_text()
+    ('tree', 'Cu')
     """
     archive = Path(archive)
     if not archive.is_file():

@@ -53,6 +53,14 @@ class SiteSpectrum:
         Number of sites equivalent to the absorber in the cell, where known.
     source : str or None
         Where the record was read from (file path or record label).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.datasets import SiteSpectrum
+    >>> row = SiteSpectrum("mp-1", 3, "Cu", "K", "XANES", None, np.arange(3.0), np.ones(3))
+    >>> row.site_id
+    'mp-1_003'
     """
 
     material_id: str
@@ -68,7 +76,12 @@ class SiteSpectrum:
 
     @property
     def site_id(self):
-        """``"<material_id>_<NNN>"``, the naming used by Lightshow and OmniXAS."""
+        """``"<material_id>_<NNN>"``, the naming used by Lightshow and OmniXAS.
+
+        Returns
+        -------
+        site_id : str
+        """
         return f"{self.material_id}_{self.absorbing_index:03d}"
 
 
@@ -175,7 +188,8 @@ def check_record(record):
     kind = str(out["spectrum_type"]).upper()
     if kind not in SPECTRUM_TYPES:
         raise XASDataError(
-            f"{label}: spectrum_type must be one of {SPECTRUM_TYPES}, got {out['spectrum_type']!r}."
+            f"{label}: spectrum_type must be one of {SPECTRUM_TYPES}, "
+            f"got {out['spectrum_type']!r}."
         )
     out["spectrum_type"] = kind
     out["x"], out["y"] = check_spectrum_arrays(out["x"], out["y"], label)
@@ -384,7 +398,8 @@ class XASDataset:
         return XASDataset(self.frame.iloc[key], skipped=self.skipped, validate=False)
 
     def __repr__(self):
-        kinds = ", ".join(f"{k}: {v}" for k, v in self.frame["spectrum_type"].value_counts().items())
+        counts = self.frame["spectrum_type"].value_counts()
+        kinds = ", ".join(f"{k}: {v}" for k, v in counts.items())
         return (
             f"XASDataset({len(self)} site spectra, {self.frame['material_id'].nunique()} "
             f"materials, {self.frame['absorbing_element'].nunique()} absorbing elements"

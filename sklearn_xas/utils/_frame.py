@@ -28,6 +28,14 @@ def as_frame(X, columns=(), *, step=None):
         If ``X`` is neither a data set nor a DataFrame.
     XASDataError
         If required columns are missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_xas.utils import as_frame
+    >>> frame = pd.DataFrame({"x": [None], "y": [None]})
+    >>> as_frame(frame, ["x", "y"]) is frame
+    True
     """
     from ..datasets._dataset import XASDataset
 
@@ -46,7 +54,7 @@ def as_frame(X, columns=(), *, step=None):
 
 
 def is_frame(X):
-    """True if ``X`` is an :class:`XASDataset` or a DataFrame holding spectra/structures."""
+    """True if ``X`` is an XASDataset or a DataFrame holding spectra or structures."""
     from ..datasets._dataset import XASDataset
 
     return isinstance(X, XASDataset) or (
@@ -55,7 +63,28 @@ def is_frame(X):
 
 
 def row_label(frame, position):
-    """Name row ``position`` (0-based) of a frame in an error message."""
+    """Name row ``position`` (0-based) of a frame in an error message.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame of the data model (or any DataFrame).
+    position : int
+        0-based row position.
+
+    Returns
+    -------
+    label : str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_xas.utils import row_label
+    >>> frame = pd.DataFrame({"material_id": ["mp-1"], "absorbing_index": [3],
+    ...                       "absorbing_element": ["Cu"]})
+    >>> row_label(frame, 0)
+    "row 0 (material 'mp-1', site 3, Cu)"
+    """
     row = frame.iloc[position]
     parts = [f"row {position}"]
     if "material_id" in frame.columns:
@@ -76,6 +105,17 @@ def check_spectrum_type(frame, kind, *, step=None):
     kind : {"XANES", "EXAFS"}
     step : str, optional
         Name of the calling step for the message.
+
+    Raises
+    ------
+    XASDataError
+        Naming the first row of another type.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_xas.utils import check_spectrum_type
+    >>> check_spectrum_type(pd.DataFrame({"spectrum_type": ["EXAFS"]}), "EXAFS")
     """
     if "spectrum_type" not in frame.columns:
         return
@@ -91,7 +131,26 @@ def check_spectrum_type(frame, kind, *, step=None):
 
 
 def single_spectrum_type(frame, *, step=None):
-    """Return the one spectrum type of ``frame``; raise naming a row if it mixes kinds."""
+    """Return the one spectrum type of ``frame``; raise naming a row if it mixes kinds.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        With a ``spectrum_type`` column.
+    step : str, optional
+        Name of the calling step for the message.
+
+    Returns
+    -------
+    kind : {"XANES", "EXAFS"}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_xas.utils import single_spectrum_type
+    >>> single_spectrum_type(pd.DataFrame({"spectrum_type": ["XANES", "XANES"]}))
+    'XANES'
+    """
     kinds = pd.unique(frame["spectrum_type"])
     if len(kinds) > 1:
         first = kinds[0]
