@@ -91,3 +91,13 @@ def test_all_estimators_filters():
         assert set(all_estimators(kind)) <= set(every)
     with pytest.raises(ValueError, match="type_filter"):
         all_estimators("clusterer")
+
+
+def test_as_frame_accepts_rows_as_cv_splitters_give_them(toy_records):
+    from sklearn.utils import _safe_indexing
+
+    data = XASDataset.from_records(toy_records)
+    rows = _safe_indexing(data, [2, 0])  # what GridSearchCV does with an XASDataset
+    frame = as_frame(rows, ["structure", "x"])
+    assert list(frame["material_id"]) == ["toy-2", "toy-1"]
+    np.testing.assert_array_equal(frame["y"].iloc[1], data[0].y)

@@ -11,8 +11,9 @@ def as_frame(X, columns=(), *, step=None):
 
     Parameters
     ----------
-    X : XASDataset or pandas.DataFrame
-        The data set or its ``frame``.
+    X : XASDataset, pandas.DataFrame or list of SiteSpectrum
+        The data set, its ``frame``, or its rows (as scikit-learn's cross-validation
+        hands an ``XASDataset`` to each fold).
     columns : sequence of str
         Columns the caller needs.
     step : str, optional
@@ -37,11 +38,14 @@ def as_frame(X, columns=(), *, step=None):
     >>> as_frame(frame, ["x", "y"]) is frame
     True
     """
-    from ..datasets._dataset import XASDataset
+    from ..datasets._dataset import SiteSpectrum, XASDataset
 
     who = f"{step}: " if step else ""
     if isinstance(X, XASDataset):
         X = X.frame
+    elif isinstance(X, (list, tuple)) and X and all(isinstance(r, SiteSpectrum) for r in X):
+        # scikit-learn's CV splitters index an XASDataset row by row.
+        X = pd.DataFrame([r.__dict__ for r in X])
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
             f"{who}X must be an XASDataset or its .frame (a pandas DataFrame with columns "
