@@ -10,9 +10,12 @@ class XASDataError(ValueError):
 
 
 class SkippedRecordsWarning(UserWarning):
-    """Warned when an explicit ``on_error="skip"`` policy dropped records.
+    """Warned when an explicit error policy left records out or marked them.
 
-    The message says how many records were skipped and which.
+    Readers under ``on_error="skip"`` leave bad records out; transformers under
+    ``on_error="nan"`` return NaN rows for sites they could not process (a
+    transformer in a Pipeline cannot drop rows). The message always says how many
+    records and which.
     """
 
 
