@@ -1,1 +1,48 @@
-"""sklearn_xas.preprocessing (under construction)."""
+"""Spectrum preprocessing as scikit-learn transformers.
+
+Steps on the data model's frame (spectra on their own grids):
+
+- :class:`SpectrumResampler`: frame -> 2-D array on one grid, absolute or relative
+  to the edge (tabulated E0, or E0 found from the data);
+- :class:`EdgeStepNormalizer`: edge step = 1 (pre-edge line, post-edge polynomial),
+  or max / area normalisation;
+- :class:`EXAFSExtractor`: XANES rows mu(E) -> EXAFS rows chi(k) (E0, edge step,
+  energy -> k, spline background).
+
+Steps on 2-D arrays on one common grid (they pass scikit-learn's common checks):
+
+- :class:`KWeighter`: chi(k) * k**kweight;
+- :class:`ChiFourierTransform`: windowed Fourier transform to |chi(R)|;
+- :class:`SpectralBroadener`: Gaussian/Lorentzian broadening and an energy shift.
+
+Physics shared by the steps: :func:`edge_energy` (tabulated, xraydb),
+:func:`find_e0` (from the data), :func:`energy_to_k`, :func:`k_to_energy`,
+:func:`ft_window`.
+"""
+
+from ._broaden import SpectralBroadener
+from ._edges import edge_energy, find_e0
+from ._exafs import (
+    ChiFourierTransform,
+    EXAFSExtractor,
+    KWeighter,
+    energy_to_k,
+    ft_window,
+    k_to_energy,
+)
+from ._normalize import EdgeStepNormalizer
+from ._resample import SpectrumResampler
+
+__all__ = [
+    "ChiFourierTransform",
+    "EXAFSExtractor",
+    "EdgeStepNormalizer",
+    "KWeighter",
+    "SpectralBroadener",
+    "SpectrumResampler",
+    "edge_energy",
+    "energy_to_k",
+    "find_e0",
+    "ft_window",
+    "k_to_energy",
+]

@@ -1,0 +1,233 @@
+"""Edge energies: tabulated (xraydb) and found from the data (E0).
+
+The physics of E0 lives here and only here: every step that puts spectra relative to
+the edge calls :func:`edge_energy` or :func:`find_e0`.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..exceptions import XASDataError
+from ..utils import row_label
+from ._spectra import Spectra, frame_spectra, interp_rows
+
+#: Fewest points :func:`find_e0` accepts: a central derivative needs neighbours on
+#: both sides and the end points are never taken as the edge.
+MIN_POINTS_E0 = 5
+#: Default half-width (eV) of the window over which :func:`find_e0` averages the slope.
+DEFAULT_E0_SMOOTH = 0.5
+
+
+@lru_cache(maxsize=512)
+def _edge_energy(element, edge):
+    import xraydb
+
+    try:
+        found = xraydb.xray_edge(element, edge)
+    except ValueError as exc:
+        raise XASDataError(f"Unknown element {element!r} for a tabulated edge energy.") from exc
+    if found is None:
+        edges = sorted(xraydb.xray_edges(element))
+        raise XASDataError(
+            f"No tabulated {edge!r} edge for {element}; known edges: {', '.join(edges)}."
+        )
+    return float(found.energy)
+
+
+def edge_energy(element, edge="K"):
+    """Tabulated absorption-edge energy of ``element`` (eV), from xraydb.
+
+    Parameters
+    ----------
+    element : str
+        Element symbol, e.g. ``"Cu"``.
+    edge : str, default="K"
+        Edge name, e.g. ``"K"``, ``"L3"``.
+
+    Returns
+    -------
+    energy : float
+        Edge energy in eV (Elam et al. tables as shipped with xraydb).
+
+    Raises
+    ------
+    XASDataError
+        For an unknown element or an edge the element does not have.
+
+    Examples
+    --------
+    >>> from sklearn_xas.preprocessing import edge_energy
+    >>> edge_energy("Cu", "K")
+    8979.0
+    """
+    return _edge_energy(str(element).strip().capitalize(), str(edge).strip().upper())
+
+
+def _derivative(x, y):
+    """dy/dx along the last axis of 2-D arrays on non-uniform grids (2nd-order inside)."""
+    d = np.empty_like(y)
+    h1 = x[:, 1:-1] - x[:, :-2]
+    h2 = x[:, 2:] - x[:, 1:-1]
+    d[:, 1:-1] = (
+        h1**2 * y[:, 2:] - h2**2 * y[:, :-2] + (h2**2 - h1**2) * y[:, 1:-1]
+    ) / (h1 * h2 * (h1 + h2))
+    d[:, 0] = (y[:, 1] - y[:, 0]) / (x[:, 1] - x[:, 0])
+    d[:, -1] = (y[:, -1] - y[:, -2]) / (x[:, -1] - x[:, -2])
+    return d
+
+
+def _window_slope(spectra, rows, x, y, half_width):
+    """Slope of each row over the window [x - h, x + h] around each of its points.
+
+    The window is cut at the row's ends. ``h = 0`` gives the point-wise derivative.
+    This is the derivative averaged over the window (a box smoothing), computed from
+    two linear interpolations of ``y``.
+    """
+    if half_width <= 0:
+        return _derivative(x, y)
+    n = x.shape[1]
+    lo = np.maximum(x - half_width, x[:, :1])
+    hi = np.minimum(x + half_width, x[:, -1:])
+    ends, _ = interp_rows(spectra, np.hstack([lo, hi]), rows=rows, with_mask=False)
+    return (ends[:, n:] - ends[:, :n]) / (hi - lo)
+
+
+def _e0_rows(spectra, rows, x, y, smooth):
+    """E0 of rows of equal length (2-D ``x``, ``y``): maximum of the window slope.
+
+    Returns (e0, ok) where ok is False for rows whose slope is nowhere positive.
+    """
+    m, n = x.shape
+    d = _window_slope(spectra, rows, x, y, smooth)
+    nmin = max(1, int(0.02 * n))
+    inner = d[:, nmin : n - nmin]
+    i = np.argmax(inner, axis=1) + nmin
+    r = np.arange(m)
+    ok = d[r, i] > 0
+    # sub-grid refinement: vertex of the parabola through the maximum and its neighbours
+    x0, x1, x2 = x[r, i - 1], x[r, i], x[r, i + 1]
+    d0, d1, d2 = d[r, i - 1], d[r, i], d[r, i + 1]
+    s01 = (d1 - d0) / (x1 - x0)
+    s12 = (d2 - d1) / (x2 - x1)
+    a = (s12 - s01) / (x2 - x0)
+    b = s01 - a * (x0 + x1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(a < 0, -b / (2 * a), x1)
+    e0 = np.clip(np.where(np.isfinite(vertex), vertex, x1), x0, x2)
+    return e0, ok
+
+
+def spectra_e0(spectra, *, smooth=DEFAULT_E0_SMOOTH, frame=None, step="find_e0"):
+    """E0 of every row of a :class:`Spectra` (vectorised over rows of equal length)."""
+    e0 = np.empty(len(spectra))
+    bad = np.zeros(len(spectra), dtype=bool)
+    for rows, x, y in spectra.by_length():
+        e0[rows], ok = _e0_rows(spectra, rows, x, y, smooth)
+        bad[rows] = ~ok
+    if bad.any():
+        i = int(np.argmax(bad))
+        who = row_label(frame, i) if frame is not None else f"spectrum {i}"
+        raise XASDataError(
+            f"{step}: {who} has no rising edge (its derivative is nowhere positive), so E0 "
+            "cannot be found from the data."
+        )
+    return e0
+
+
+def frame_e0(frame, *, smooth=DEFAULT_E0_SMOOTH, step="find_e0"):
+    """E0 found from the data for every (XANES) row of a frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    smooth : float, default=DEFAULT_E0_SMOOTH
+        See :func:`find_e0`.
+    step : str
+        Name for messages.
+
+    Returns
+    -------
+    e0 : ndarray of shape (n_rows,)
+    """
+    spectra = frame_spectra(
+        frame, step=step, min_points=MIN_POINTS_E0, why=" to differentiate for E0"
+    )
+    return spectra_e0(spectra, smooth=smooth, frame=frame, step=step)
+
+
+def find_e0(x, y, *, smooth=DEFAULT_E0_SMOOTH):
+    """Edge energy E0 found from the data: the maximum of the first derivative.
+
+    As larch's ``find_e0``, E0 is where mu rises fastest. The derivative is averaged
+    over a window of +-``smooth`` around each measured point (the slope of the
+    chord from ``E - smooth`` to ``E + smooth``, linear interpolation on the
+    spectrum's own, possibly non-uniform grid), its maximum is searched away from the
+    ends (the outer 2 % of the points, at least one, are excluded) and refined between
+    points by the vertex of a parabola through the maximum and its two neighbours.
+    The result does not change if ``y`` is scaled by a positive factor or offset.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_points,)
+        Energies, strictly increasing (eV).
+    y : array-like of shape (n_points,)
+        Absorption mu(E).
+    smooth : float, default=0.5
+        Half-width (eV) of the averaging window; 0 takes the point-wise derivative
+        (second-order differences). The steepest rise of a spectrum depends on the
+        scale it is looked at: ``smooth = h`` finds the one that central differences
+        on a grid of step ``h`` see. On the 4,831 Cu FEFF spectra of OmniXAS,
+        resampled relative to this E0 on a 0.5 eV grid, 99.4 % have their steepest
+        rise at 0 within one step (96.7 % with the point-wise derivative); the others
+        hold two rises of almost equal slope.
+
+    Returns
+    -------
+    e0 : float
+
+    Raises
+    ------
+    XASDataError
+        For bad arrays (NaN/inf, non-monotonic or duplicate x), fewer than 5 points,
+        or a spectrum without a rising edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.preprocessing import find_e0
+    >>> e = np.linspace(8950.0, 9050.0, 401)
+    >>> mu = 1 / (1 + np.exp(-(e - 8991.3) / 2.0))
+    >>> round(find_e0(e, mu), 2)
+    8991.3
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [x], "y": [y]})
+    spectra = frame_spectra(
+        frame, step="find_e0", min_points=MIN_POINTS_E0, why=" to differentiate for E0"
+    )
+    if smooth < 0 or not np.isfinite(smooth):
+        raise ValueError(f"smooth must be a finite number >= 0, got {smooth!r}.")
+    return float(spectra_e0(spectra, smooth=float(smooth), step="find_e0")[0])
+
+
+def tabulated_e0(frame, *, step):
+    """Tabulated edge energy of each row's ``(absorbing_element, edge)``."""
+    missing = [c for c in ("absorbing_element", "edge") if c not in frame.columns]
+    if missing:
+        raise XASDataError(f"{step}: tabulated E0 needs the column(s) {missing}.")
+    pairs = list(zip(frame["absorbing_element"].to_numpy(), frame["edge"].to_numpy()))
+    cache = {}
+    out = np.empty(len(pairs))
+    for i, pair in enumerate(pairs):
+        if pair not in cache:
+            try:
+                cache[pair] = edge_energy(*pair)
+            except XASDataError as exc:
+                raise XASDataError(f"{step}: {row_label(frame, i)}: {exc}") from exc
+        out[i] = cache[pair]
+    return out
+
+
+__all__ = ["Spectra", "edge_energy", "find_e0", "frame_e0", "spectra_e0", "tabulated_e0"]

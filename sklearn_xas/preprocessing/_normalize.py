@@ -1,0 +1,352 @@
+"""Edge-step normalisation of XANES spectra (pre-edge line, post-edge polynomial)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array
+
+from ..exceptions import XASDataError
+from ..utils import as_frame, check_spectrum_type, row_label
+from ..utils._frame import is_frame
+from ._common import FrameOutputMixin
+from ._edges import DEFAULT_E0_SMOOTH, MIN_POINTS_E0, spectra_e0, tabulated_e0
+from ._grid import grid_feature_names, resolve_grid
+from ._spectra import Spectra, frame_spectra
+
+_MAX_NNORM = 3
+#: Shortest pre-edge range (eV) over which ``npre=None`` fits a line, not a constant.
+_MIN_PRE_SPAN = 20.0
+
+
+def _masked_polyfit(u, r, mask, degree):
+    """Least-squares polynomial of ``degree`` in ``u`` through ``r`` on ``mask``, per row.
+
+    Solves the normal equations built from the moments sum(u**k) and sum(u**k r) over
+    the mask. Returns coefficients of shape (n_rows, degree + 1), lowest order first.
+    """
+    p = degree + 1
+    moments = np.empty((u.shape[0], 2 * p - 1))
+    rhs = np.empty((u.shape[0], p))
+    power = mask.astype(np.float64)
+    for k in range(2 * p - 1):
+        moments[:, k] = power.sum(axis=1)
+        if k < p:
+            rhs[:, k] = (power * r).sum(axis=1)
+        power *= u
+    hankel = moments[:, np.add.outer(np.arange(p), np.arange(p))]
+    return np.linalg.solve(hankel, rhs[:, :, None])[:, :, 0]
+
+
+def _polyval(coefs, u):
+    out = np.zeros_like(u)
+    for c in coefs.T[::-1]:
+        out = out * u + c[:, None]
+    return out
+
+
+class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
+                         auto_wrap_output_keys=None):
+    """Normalise XANES spectra: edge step = 1 (as larch ``pre_edge`` and Athena), or max/area.
+
+    ``mode="edge_step"`` does what XAS users know: a straight line is fitted to the
+    pre-edge region ``[E0 + pre1, E0 + pre2]``, a polynomial of degree ``nnorm`` to
+    mu minus that line over the post-edge region ``[E0 + norm1, E0 + norm2]``, and
+    the spectrum becomes ``(mu - pre-edge line) / edge step``, the step being the
+    post-edge polynomial at E0. The result does not change when mu is scaled by a
+    positive factor or shifted by a constant (or a straight line).
+
+    Frame in, frame out: each XANES row keeps its own grid. A 2-D array of spectra on
+    one common energy ``grid`` (for instance the output of
+    :class:`SpectrumResampler`) is accepted too and gives a 2-D array. The step
+    learns nothing from the data: ``fit`` only checks the parameters.
+
+    Parameters
+    ----------
+    mode : {"edge_step", "max", "area"}, default="edge_step"
+        ``"max"`` divides each spectrum by its maximum, ``"area"`` by its integral
+        (trapezoidal, over the spectrum's own range); both keep an offset.
+    pre1, pre2 : float or None, default=None
+        Pre-edge fit range relative to E0 (eV). ``None``: from the second point of
+        the spectrum to half-way to E0 (larch's choice).
+    norm1, norm2 : float or None, default=None
+        Post-edge fit range relative to E0 (eV). ``None``: ``norm2`` is the last
+        point and ``norm1 = min(25, norm2 / 3)``.
+    nnorm : int or None, default=None
+        Degree of the post-edge polynomial (0 to 3). ``None``: 2 if the range spans
+        300 eV or more, 1 if 30 eV or more, else 0 (larch's rule). Lowered where the
+        range holds too few points.
+    npre : {0, 1} or None, default=None
+        Pre-edge model: 1 a straight line, 0 a constant (the mean over the range, or
+        the first point if the range holds none). ``None``: a line where the range
+        spans at least 20 eV, else a constant, so that the short, already rising
+        "pre-edge" of calculated (FEFF) spectra is not extrapolated into the
+        post-edge. A line needs at least 3 points in the range.
+    e0 : {"data", "tabulated"}, default="data"
+        E0 found from each spectrum (:func:`find_e0`), or the tabulated edge energy of
+        the row's ``(absorbing_element, edge)`` (frames only; it must lie inside the
+        spectrum, which it does not for FEFF's absolute energies, ~18 eV above it for
+        Cu).
+    grid : tuple (start, stop, num), array-like or None, default=None
+        The energies of the columns when ``X`` is a 2-D array (required then).
+    e0_smooth : float, default=0.5
+        Window half-width (eV) for E0 found from the data (see :func:`find_e0`).
+
+    See Also
+    --------
+    SpectrumResampler : Put the normalised spectra on one grid.
+
+    Notes
+    -----
+    XASDataset or DataFrame in gives a DataFrame out: a copy of the frame whose ``y``
+    holds the normalised spectra. EXAFS rows raise an error naming the first of them.
+    FEFF spectra have almost no pre-edge region (about 12 eV below the edge for the
+    Cu data of OmniXAS), so their pre-edge line is short; set ``pre1``/``pre2`` to a
+    range you trust, or compare with ``mode="max"``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_xas.preprocessing import EdgeStepNormalizer
+    >>> e = np.linspace(8900.0, 9200.0, 601)
+    >>> mu = 0.3 + 1e-4 * (e - 8900) + 2.5 / (1 + np.exp(-(e - 8990.0) / 1.5))
+    >>> frame = pd.DataFrame({"spectrum_type": ["XANES"], "x": [e], "y": [mu]})
+    >>> out = EdgeStepNormalizer().fit_transform(frame)
+    >>> y = out["y"].iloc[0]
+    >>> round(float(y[0]), 2), round(float(y[-1]), 2)
+    (0.0, 1.0)
+    """
+
+    _parameter_constraints = {
+        "mode": [StrOptions({"edge_step", "max", "area"})],
+        "pre1": [Real, None],
+        "pre2": [Real, None],
+        "norm1": [Real, None],
+        "norm2": [Real, None],
+        "nnorm": [Interval(Integral, 0, _MAX_NNORM, closed="both"), None],
+        "npre": [Interval(Integral, 0, 1, closed="both"), None],
+        "e0": [StrOptions({"data", "tabulated"})],
+        "grid": [tuple, "array-like", None],
+        "e0_smooth": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        mode="edge_step",
+        pre1=None,
+        pre2=None,
+        norm1=None,
+        norm2=None,
+        nnorm=None,
+        npre=None,
+        e0="data",
+        grid=None,
+        e0_smooth=DEFAULT_E0_SMOOTH,
+    ):
+        self.mode = mode
+        self.pre1 = pre1
+        self.pre2 = pre2
+        self.norm1 = norm1
+        self.norm2 = norm2
+        self.nnorm = nnorm
+        self.npre = npre
+        self.e0 = e0
+        self.grid = grid
+        self.e0_smooth = e0_smooth
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters (the step learns nothing from the data).
+
+        Parameters
+        ----------
+        X : XASDataset, pandas.DataFrame or array of shape (n_spectra, n_grid)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : EdgeStepNormalizer
+        """
+        if not is_frame(X):
+            X = check_array(X)
+            self.n_features_in_ = X.shape[1]
+        return self
+
+    def _array_spectra(self, X):
+        step = type(self).__name__
+        if self.grid is None:
+            raise ValueError(
+                f"{step}: a 2-D array of spectra needs grid= (the energies of its columns); "
+                "or pass the XASDataset/frame."
+            )
+        if self.e0 == "tabulated":
+            raise ValueError(f"{step}: e0='tabulated' needs a frame (absorbing_element, edge).")
+        X = check_array(X, dtype=np.float64)
+        grid = resolve_grid(self.grid, name="grid", n_features=X.shape[1])
+        n, g = X.shape
+        if g < (MIN_POINTS_E0 if self.mode == "edge_step" else 2):
+            raise XASDataError(f"{step}: {g} grid points are too few to normalise.")
+        starts = np.arange(n, dtype=np.intp) * g
+        return Spectra(np.tile(grid, n), X.ravel().copy(), starts, np.full(n, g, dtype=np.intp))
+
+    def transform(self, X):
+        """Normalise every spectrum.
+
+        Parameters
+        ----------
+        X : XASDataset, pandas.DataFrame or array of shape (n_spectra, n_grid)
+            XANES rows; a 2-D array needs ``grid``.
+
+        Returns
+        -------
+        Xt : pandas.DataFrame or ndarray
+            For a data set or frame: a copy of the frame with ``y`` normalised. For an
+            array: the normalised array.
+
+        Raises
+        ------
+        XASDataError
+            Naming the row: EXAFS rows, bad arrays, too few points, no post-edge
+            points, a non-positive edge step (or maximum, or area), a tabulated E0
+            outside the spectrum.
+        """
+        self._validate_params()
+        step = type(self).__name__
+        frame = None
+        if is_frame(X):
+            frame = as_frame(X, ("spectrum_type", "x", "y"), step=step)
+            check_spectrum_type(frame, "XANES", step=step)
+            need = MIN_POINTS_E0 if self.mode == "edge_step" else 2
+            spectra = frame_spectra(frame, step=step, min_points=need, why=" to normalise")
+        else:
+            spectra = self._array_spectra(X)
+        out = spectra.y.copy()
+        if self.mode == "edge_step":
+            if self.e0 == "tabulated":
+                e0 = tabulated_e0(frame, step=step)
+                bad = (e0 <= spectra.first) | (e0 >= spectra.last)
+                if bad.any():
+                    i = int(np.argmax(bad))
+                    raise XASDataError(
+                        f"{step}: {row_label(frame, i)}: the tabulated E0 = {e0[i]:.6g} eV "
+                        f"lies outside the spectrum [{spectra.first[i]:.6g}, "
+                        f"{spectra.last[i]:.6g}] eV; use e0='data'."
+                    )
+            else:
+                e0 = spectra_e0(spectra, smooth=self.e0_smooth, frame=frame, step=step)
+            for rows, x, y in spectra.by_length():
+                norm, bad, why = self._edge_step(x, y, e0[rows])
+                self._raise_bad(frame, rows, bad, why)
+                idx = spectra.starts[rows, None] + np.arange(x.shape[1])
+                out[idx] = norm
+        else:
+            for rows, x, y in spectra.by_length():
+                if self.mode == "max":
+                    scale = y.max(axis=1)
+                    what = "maximum"
+                else:
+                    scale = np.trapezoid(y, x, axis=1)
+                    what = "area"
+                bad = ~(scale > 0)
+                self._raise_bad(frame, rows, bad, [f"its {what} is {s:.6g}, not positive"
+                                                   for s in scale])
+                idx = spectra.starts[rows, None] + np.arange(x.shape[1])
+                out[idx] = y / scale[:, None]
+        if frame is None:
+            out = out.reshape(len(spectra), -1)
+            if getattr(self, "_sklearn_output_config", {}).get("transform") == "pandas":
+                out = pd.DataFrame(
+                    out, columns=self.get_feature_names_out(), index=getattr(X, "index", None)
+                )
+            return out
+        result = frame.copy()
+        ends = spectra.starts + spectra.lengths
+        result["y"] = pd.Series(
+            [out[s:e] for s, e in zip(spectra.starts, ends)], index=frame.index, dtype=object
+        )
+        return result
+
+    def _raise_bad(self, frame, rows, bad, why):
+        if bad.any():
+            j = int(np.argmax(bad))
+            who = row_label(frame, int(rows[j])) if frame is not None else f"row {rows[j]}"
+            raise XASDataError(f"{type(self).__name__}: {who}: {why[j]}.")
+
+    def _edge_step(self, x, y, e0):
+        """Edge-step normalisation of rows of equal length; returns (norm, bad, why)."""
+        m, n = x.shape
+        u = x - e0[:, None]
+        first, last = u[:, 0], u[:, -1]
+        pre1 = np.maximum(u[:, 1] if self.pre1 is None else np.full(m, self.pre1), first)
+        pre2 = pre1 / 2 if self.pre2 is None else np.full(m, float(self.pre2))
+        pre1, pre2 = np.minimum(pre1, pre2), np.maximum(pre1, pre2)
+        norm2 = last if self.norm2 is None else np.minimum(float(self.norm2), last)
+        norm1 = np.minimum(25.0, norm2 / 3) if self.norm1 is None else np.full(m, self.norm1)
+        if self.nnorm is None:
+            span = norm2 - norm1
+            degree = np.where(span >= 300, 2, np.where(span >= 30, 1, 0))
+        else:
+            degree = np.full(m, int(self.nnorm))
+        scale = np.maximum(np.abs(u).max(axis=1, keepdims=True), 1e-12)
+        us = u / scale  # conditioning
+        # pre-edge: a line (npre=1, or a range of >= 20 eV), else the mean over the
+        # range, else (no point in the range) the first point
+        pre_mask = (u >= pre1[:, None]) & (u <= pre2[:, None])
+        count = pre_mask.sum(axis=1)
+        pre = np.repeat(y[:, :1], n, axis=1)
+        mean = (y * pre_mask).sum(axis=1) / np.maximum(count, 1)
+        pre[count > 0] = mean[count > 0, None]
+        if self.npre is None:
+            line = (count >= 3) & (pre2 - pre1 >= _MIN_PRE_SPAN)
+        else:
+            line = (count >= 3) & (self.npre == 1)
+        if line.any():
+            coefs = _masked_polyfit(us[line], y[line], pre_mask[line], 1)
+            pre[line] = _polyval(coefs, us[line])
+        # post-edge polynomial through mu - pre-edge line
+        post_mask = (u >= norm1[:, None]) & (u <= norm2[:, None])
+        count = post_mask.sum(axis=1)
+        degree = np.minimum(degree, np.maximum(count - 1, 0))
+        step = np.full(m, np.nan)
+        for d in np.unique(degree):
+            rows = (degree == d) & (count > 0)
+            if rows.any():
+                coefs = _masked_polyfit(us[rows], (y - pre)[rows], post_mask[rows], int(d))
+                step[rows] = coefs[:, 0]  # the polynomial at E0 (u = 0)
+        bad = ~(step > 0)
+        why = [
+            f"no points in the post-edge range [{a:.4g}, {b:.4g}] eV relative to E0 = "
+            f"{e:.6g} eV" if c == 0 else
+            f"the edge step is {s:.4g}, not positive (E0 = {e:.6g} eV): mu does not "
+            "rise across the edge"
+            for a, b, e, c, s in zip(norm1, norm2, e0, count, step)
+        ] if bad.any() else []
+        return (y - pre) / np.where(bad, 1.0, step)[:, None], bad, why
+
+    def get_feature_names_out(self, input_features=None):
+        """Output names for array input (``mu_e<energy>``); frames give frames.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Returned as they are when given.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        if input_features is not None:
+            return np.asarray(input_features, dtype=object)
+        if self.grid is None:
+            raise ValueError("get_feature_names_out needs grid= or input_features.")
+        return grid_feature_names(resolve_grid(self.grid, name="grid"), "XANES")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        return tags
