@@ -6,6 +6,7 @@ spectrum (``material_id``, ``absorbing_index``, ``absorbing_element``, ``edge``,
 """
 
 from ._archive import extract_archive, get_data_home
+from ._bundled import load_prototype_exafs, prototype_exafs_info
 from ._dataset import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -29,7 +30,9 @@ __all__ = [
     "format_poscar",
     "get_data_home",
     "load_feff_tree",
+    "load_prototype_exafs",
     "load_xas_json",
     "parse_poscar",
+    "prototype_exafs_info",
     "write_feff_tree",
 ]

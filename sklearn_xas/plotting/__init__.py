@@ -1,1 +1,15 @@
-"""sklearn_xas.plotting (under construction)."""
+"""Figures of spectra and of model results (Matplotlib, no pyplot needed).
+
+- :func:`plot_spectra`: true (and predicted) spectra, one panel each;
+- :func:`plot_parity`: predicted against true values (e.g. NN distance);
+- :func:`plot_per_element_f1`: neighbour-type F1 per absorbing element
+  (scores from :func:`per_element_f1`).
+
+Without an ``ax``/``fig`` argument each function draws on a new
+:class:`matplotlib.figure.Figure` that pyplot does not track, so it is safe on
+headless machines and in loops; save it with ``fig.savefig(path)``.
+"""
+
+from ._plots import per_element_f1, plot_parity, plot_per_element_f1, plot_spectra
+
+__all__ = ["per_element_f1", "plot_parity", "plot_per_element_f1", "plot_spectra"]

@@ -1,0 +1,95 @@
+"""Figures: what they draw (panels, lines, points, bars) and their input checks."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from sklearn_xas.plotting import per_element_f1, plot_parity, plot_per_element_f1, plot_spectra
+
+
+def test_plot_spectra_panels_and_lines():
+    k = np.linspace(0, 12, 60)
+    true = np.sin(np.outer(np.arange(1, 9), k))
+    fig = plot_spectra(k, true, true * 0.8, titles=[f"site {i}" for i in range(8)],
+                       max_panels=4, ncols=2)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert len(fig.axes) == 4
+    for i, ax in enumerate(fig.axes):
+        assert len(ax.lines) == 2
+        assert np.allclose(ax.lines[0].get_ydata(), true[i])
+        assert np.allclose(ax.lines[1].get_ydata(), true[i] * 0.8)
+        assert ax.get_title() == f"site {i}"
+    assert fig.axes[0].get_legend() is not None
+
+
+def test_plot_spectra_without_prediction_and_empty_slots(tmp_path):
+    k = np.linspace(0, 12, 60)
+    fig = plot_spectra(k, np.sin(np.outer([1, 2, 3], k)), ncols=2)
+    assert len(fig.axes) == 3  # the unused fourth slot is removed
+    assert all(len(ax.lines) == 1 for ax in fig.axes)
+    fig.savefig(tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 1000
+
+
+def test_plot_spectra_shape_errors():
+    with pytest.raises(ValueError, match="Shapes differ"):
+        plot_spectra(np.arange(5), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="Shapes differ"):
+        plot_spectra(np.arange(5), np.zeros((2, 5)), np.zeros((3, 5)))
+
+
+def test_plot_parity_points_diagonal_and_stats():
+    rng = np.random.default_rng(0)
+    yt = rng.uniform(1.8, 3.2, 40)
+    yp = yt + rng.normal(0, 0.05, 40)
+    ax = plot_parity(yt, yp, title="NN distance")
+    offsets = ax.collections[0].get_offsets()
+    assert offsets.shape == (40, 2)
+    assert np.allclose(offsets[:, 0], yt) and np.allclose(offsets[:, 1], yp)
+    diag = ax.lines[0]
+    assert np.allclose(diag.get_xdata(), diag.get_ydata())
+    text = ax.texts[0].get_text()
+    mae = np.mean(np.abs(yt - yp))
+    assert f"MAE = {mae:.3f}" in text and "n = 40" in text
+    assert ax.get_title() == "NN distance"
+    with pytest.raises(ValueError, match="one length"):
+        plot_parity([1, 2], [1])
+
+
+def test_plot_parity_on_given_axes():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.subplots()
+    assert plot_parity([1.0, 2.0], [1.1, 2.2], ax=ax) is ax
+
+
+def test_per_element_f1_scores_and_order():
+    y_true = [("Cl",), ("Cl",), ("Na",), ("O",), ("O", "S")]
+    y_pred = [("Cl",), ("O",), ("Na",), ("O",), ("O",)]
+    scores = per_element_f1(y_true, y_pred, ["Na", "Na", "Cl", "Fe", "Fe"])
+    assert list(scores["element"]) == ["Na", "Cl", "Fe"]  # by atomic number
+    assert list(scores["n"]) == [2, 1, 2]
+    assert scores["f1"][0] == pytest.approx(0.5)  # Na: TP 1, FP 1, FN 1
+    assert scores["f1"][1] == 1.0
+    assert scores["f1"][2] == pytest.approx(0.8)  # Fe: TP 2, FN 1
+    assert list(scores["exact"]) == [0.5, 1.0, 0.5]
+    # an indicator matrix gives the same
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    mlb = MultiLabelBinarizer().fit(y_true + y_pred)
+    again = per_element_f1(mlb.transform(y_true), mlb.transform(y_pred),
+                           ["Na", "Na", "Cl", "Fe", "Fe"])
+    assert np.allclose(again["f1"], scores["f1"])
+
+
+def test_plot_per_element_f1_bars():
+    y_true = [("Cl",), ("Cl",), ("Na",), ("O",)]
+    y_pred = [("Cl",), ("O",), ("Na",), ("O",)]
+    ax = plot_per_element_f1(y_true, y_pred, ["Na", "Na", "Cl", "Fe"], title="F1")
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx([0.5, 1.0, 1.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Na", "Cl", "Fe"]
+    overall = ax.lines[0].get_ydata()[0]
+    assert overall == pytest.approx(0.75)
+    assert ax.get_title() == "F1"
