@@ -24,8 +24,8 @@ from sklearn_xas.featurizers import (
     CHGNetSiteEmbedder,
     clear_feature_cache,
     scalar_property_table,
-    structure_key,
 )
+from sklearn_xas.featurizers._base import structure_key
 
 N_CU_MATERIALS = 8
 # matminer's CrystalNN on structures without oxidation states.

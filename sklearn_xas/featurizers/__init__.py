@@ -31,14 +31,13 @@ no ``"skip"``, because a transformer inside a Pipeline cannot drop rows (``y`` w
 no longer match).
 """
 
-from ._base import check_site, clear_feature_cache, structure_key
+from ._base import clear_feature_cache
 from ._element import (
     DEFAULT_PROPERTIES,
     EDGE_FEATURES,
     ONE_HOT_PROPERTIES,
     SCALAR_PROPERTIES,
     AbsorberElementEncoder,
-    property_matrix,
     scalar_property_table,
 )
 from ._embedding import CHGNetSiteEmbedder
@@ -54,9 +53,6 @@ __all__ = [
     "AbsorberRDFFeaturizer",
     "AbsorberSiteFeaturizer",
     "CHGNetSiteEmbedder",
-    "check_site",
     "clear_feature_cache",
-    "property_matrix",
     "scalar_property_table",
-    "structure_key",
 ]

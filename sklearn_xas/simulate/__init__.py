@@ -11,28 +11,21 @@ from ._batch import average_by_structure, inequivalent_sites, simulate_dataset
 from ._feff6 import (
     DEFAULT_K,
     FeffError,
-    chi_from_paths,
     default_edge,
     feff6_input,
-    feff6l_executable,
-    run_feff6l,
     simulate_exafs,
 )
-from ._prototypes import Prototype, build_prototype, prototype_structures
+from ._prototypes import build_prototype, prototype_structures
 
 __all__ = [
     "DEFAULT_K",
     "FeffError",
-    "Prototype",
     "average_by_structure",
     "build_prototype",
-    "chi_from_paths",
     "default_edge",
     "feff6_input",
-    "feff6l_executable",
     "inequivalent_sites",
     "prototype_structures",
-    "run_feff6l",
     "simulate_dataset",
     "simulate_exafs",
 ]
