@@ -1,1 +1,25 @@
-"""sklearn_xas.estimators (under construction)."""
+"""The XAStruct estimators: structure -> spectrum and spectrum -> structure.
+
+- :class:`SpectrumRegressor`: site features -> spectrum on a fixed grid (forward);
+- :class:`NeighborTypeClassifier`: spectrum -> which elements neighbour the absorber;
+- :class:`NNDistanceRegressor`: spectrum -> mean nearest-neighbour distance.
+
+Each wraps a skorch network (CUDA when available) and plain scikit-learn baselines
+behind ``fit``/``predict``, selected by ``backend``. The torch modules they train,
+:class:`MLP` and :class:`Conv1DNet`, and the loss :class:`SpectrumLoss` are importable
+for reuse.
+"""
+
+from ._modules import MLP, Conv1DNet, SpectrumLoss
+from ._neighbor_type import NeighborTypeClassifier
+from ._nn_distance import NNDistanceRegressor
+from ._spectrum_regressor import SpectrumRegressor
+
+__all__ = [
+    "Conv1DNet",
+    "MLP",
+    "NNDistanceRegressor",
+    "NeighborTypeClassifier",
+    "SpectrumLoss",
+    "SpectrumRegressor",
+]

@@ -10,8 +10,40 @@ Each area owns its own section below; keep entries sorted within a section.
 # name -> list of keyword-argument dicts; each dict is one fast test configuration.
 INSTANCE_PARAMS = {
     # --- preprocessing ---------------------------------------------------------------
+    "ChiFourierTransform": [
+        {"k": (3.0, 12.0), "kmin": 2.0, "kmax": 13.0, "rmax": 4.0, "dr": 0.1},
+        {"k": (3.0, 12.0), "kmin": 2.0, "kmax": 13.0, "window": "kaiser", "dk": 4.0,
+         "kweight": 3},
+    ],
+    "KWeighter": [{"k": (0.0, 15.0)}, {"k": (1.0, 12.0), "kweight": 1.5}],
+    "SpectralBroadener": [
+        {"grid": (-10.0, 30.0), "gaussian_fwhm": 2.0},
+        {"grid": (-10.0, 30.0), "lorentzian_fwhm": 1.0, "gaussian_fwhm": 0.5, "shift": 1.5},
+    ],
     # --- featurizers -----------------------------------------------------------------
     # --- estimators ------------------------------------------------------------------
+    # Tiny networks, few epochs, one torch/OpenMP thread (the checks fit hundreds of times).
+    "NNDistanceRegressor": [
+        {"max_iter": 30, "min_samples_leaf": 1, "n_jobs": 1, "random_state": 0},
+        {"backend": "random_forest", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
+        {"backend": "mlp", "hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2,
+         "device": "cpu", "n_jobs": 1, "random_state": 0},
+    ],
+    "NeighborTypeClassifier": [
+        {"hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2, "device": "cpu",
+         "n_jobs": 1, "random_state": 0},
+        {"backend": "cnn", "channels": (4,), "hidden_layer_sizes": (16,), "max_epochs": 20,
+         "lr": 1e-2, "device": "cpu", "n_jobs": 1, "random_state": 0},
+        {"backend": "random_forest", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
+        {"backend": "logistic", "class_weight": "balanced"},
+    ],
+    "SpectrumRegressor": [
+        {"hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2, "derivative_weight": 0.5,
+         "device": "cpu", "n_jobs": 1, "random_state": 0},
+        {"backend": "knn"},
+        {"backend": "ridge"},
+        {"backend": "extra_trees", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
+    ],
 }
 
 # name -> {check function name: reason}
@@ -19,6 +51,22 @@ EXPECTED_FAILED_CHECKS = {
     # --- preprocessing ---------------------------------------------------------------
     # --- featurizers -----------------------------------------------------------------
     # --- estimators ------------------------------------------------------------------
+    # Multi-label only: y is an indicator matrix or label collections, never one column of
+    # class labels, which is what these checks fit on (they then expect 1-D predictions).
+    "NeighborTypeClassifier": {
+        "check_class_weight_classifiers": "multi-label only; class_weight is 'balanced' or None "
+        "(a per-class dict has no meaning per label)",
+        "check_classifier_data_not_an_array": "multi-label only: the check's y is one column of "
+        "two class values that are not 0/1",
+        "check_classifiers_classes": "multi-label only: fits 1-D string class labels",
+        "check_classifiers_one_label": "multi-label only: fits a 1-D y of one class",
+        "check_classifiers_train": "multi-label only: fits 1-D class labels, expects 1-D "
+        "predictions",
+        "check_estimators_dtypes": "multi-label only: the check's y is one column of class "
+        "values that are not 0/1",
+        "check_fit2d_1feature": "multi-label only: rejects the check's 1-D integer y before "
+        "looking at X",
+    },
 }
 
 # Estimators whose X is the data model's frame (structures, spectra on their own
@@ -27,7 +75,41 @@ EXPECTED_FAILED_CHECKS = {
 # test modules.
 FRAME_INPUT_ESTIMATORS = {
     # --- preprocessing ---------------------------------------------------------------
+    "EXAFSExtractor": (
+        "X is the frame (XANES rows on their own energy grids), frame out (EXAFS rows); "
+        "tested in tests/test_preprocessing.py"
+    ),
+    "EdgeStepNormalizer": (
+        "X is the frame (XANES rows on their own energy grids; frame out), or a 2-D array "
+        "whose columns sit on the energies of its grid parameter, which the checks' random "
+        "arrays of varying width do not have; tested in tests/test_preprocessing*.py"
+    ),
+    "SpectrumResampler": (
+        "X is the frame (spectra on their own grids), not a numeric array; tested in "
+        "tests/test_preprocessing*.py"
+    ),
     # --- featurizers -----------------------------------------------------------------
+    "AbsorberElementEncoder": (
+        "X is the frame's absorbing_element column or a 1-D array of element symbols, "
+        "not a numeric array; tested in tests/test_featurizers.py"
+    ),
+    "AbsorberRDFFeaturizer": (
+        "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
+        "tested in tests/test_featurizers.py"
+    ),
+    "AbsorberSiteFeaturizer": (
+        "X is the frame (structure, absorbing_index) or (structure, index) pairs, and it "
+        "needs matminer featurizers as a parameter; tested in tests/test_featurizers.py"
+    ),
+    "CHGNetSiteEmbedder": (
+        "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
+        "tested in tests/test_featurizers.py"
+    ),
+    # --- estimators ------------------------------------------------------------------
+    "SpectrumTypeSwitch": (
+        "X is the frame (XANES or EXAFS rows on their own grids), dispatched on its "
+        "spectrum_type column; tested in tests/test_pipelines.py"
+    ),
 }
 
 

@@ -1,0 +1,252 @@
+"""Inverse model: spectrum (+ absorber encoding) -> mean nearest-neighbour distance."""
+
+import math
+import numbers
+from contextlib import nullcontext
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import threadpool_limits
+
+from ._modules import MLP, SpectrumLoss
+from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed
+from ._spectrum_regressor import hidden_sizes, standardization
+
+
+class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
+    """Predict the absorber's mean nearest-neighbour distance (Angstrom) from its spectrum.
+
+    ``X`` holds a spectrum on a common grid, optionally followed by other features such
+    as the absorber's element encoding, so that one model serves every absorbing
+    element; ``y`` is the mean nearest-neighbour distance (see
+    :mod:`sklearn_xas.targets`). The default backend is histogram gradient boosting, an
+    efficient baseline that needs no per-element tuning; a random forest and a
+    fully connected network trained through skorch are selected with ``backend``.
+
+    Parameters
+    ----------
+    backend : {"gradient_boosting", "random_forest", "mlp"}, default="gradient_boosting"
+        ``"gradient_boosting"``:
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`;
+        ``"random_forest"``: :class:`~sklearn.ensemble.RandomForestRegressor`;
+        ``"mlp"``: :class:`~sklearn_xas.estimators.MLP` on standardised inputs and
+        target.
+    max_iter : int, default=500
+        Most boosting iterations (``"gradient_boosting"``).
+    learning_rate : float, default=0.1
+        Shrinkage of the boosting (``"gradient_boosting"``).
+    max_leaf_nodes : int, default=31
+        Leaves per boosting tree (``"gradient_boosting"``).
+    l2_regularization : float, default=0.0
+        (``"gradient_boosting"``).
+    n_estimators : int, default=300
+        Trees of the ``"random_forest"``.
+    min_samples_leaf : int or None, default=None
+        Smallest leaf of the trees; ``None`` takes each model's own default (20 for
+        the boosting, 1 for the forest).
+    hidden_layer_sizes : int or sequence of int, default=(256, 256)
+        Hidden layers (``"mlp"``).
+    activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="relu"
+    dropout : float, default=0.0
+    lr : float, default=1e-3
+        Learning rate of AdamW (``"mlp"``).
+    weight_decay : float, default=1e-4
+    batch_size : int, default=64
+    max_epochs : int, default=300
+    validation_fraction : float or None, default=0.1
+        Held-out fraction for early stopping: of the network's epochs, and of the
+        boosting iterations. ``None`` or 0 disables early stopping of the boosting.
+    patience : int or None, default=20
+        Epochs (``"mlp"``) or boosting iterations without improvement of the
+        validation loss before stopping.
+    lr_schedule : {"plateau", "cosine"} or None, default=None
+        (``"mlp"``).
+    n_jobs : int or None, default=None
+        Parallel jobs of the ``"random_forest"``, and the most OpenMP threads of the
+        ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the CPU (``None`` or
+        -1: all cores).
+    n_ensemble : int, default=1
+        Networks trained, each with its own seed (initialisation, validation split and
+        batch order); predictions are their average. Baselines ignore it.
+    device : str, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The (first) fitted network (``"mlp"``).
+    nets_ : list of skorch.NeuralNet
+        The ``n_ensemble`` fitted networks.
+    estimator_ : estimator
+        The fitted scikit-learn model (tree backends).
+    n_iter_ : int
+        Epochs (``"mlp"``), boosting iterations (``"gradient_boosting"``) or trees
+        (``"random_forest"``) fitted.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.estimators import NNDistanceRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 8))
+    >>> y = 2.0 + 0.1 * X[:, 0]
+    >>> reg = NNDistanceRegressor(random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints = {
+        "backend": [StrOptions({"gradient_boosting", "random_forest", "mlp"})],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "max_leaf_nodes": [Interval(numbers.Integral, 2, None, closed="left")],
+        "l2_regularization": [Interval(numbers.Real, 0.0, None, closed="left")],
+        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "min_samples_leaf": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        **NET_PARAMETER_CONSTRAINTS,
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        backend="gradient_boosting",
+        max_iter=500,
+        learning_rate=0.1,
+        max_leaf_nodes=31,
+        l2_regularization=0.0,
+        n_estimators=300,
+        min_samples_leaf=None,
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        dropout=0.0,
+        lr=1e-3,
+        weight_decay=1e-4,
+        batch_size=64,
+        max_epochs=300,
+        validation_fraction=0.1,
+        patience=20,
+        lr_schedule=None,
+        n_ensemble=1,
+        n_jobs=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.backend = backend
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.l2_regularization = l2_regularization
+        self.n_estimators = n_estimators
+        self.min_samples_leaf = min_samples_leaf
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.n_ensemble = n_ensemble
+        self.n_jobs = n_jobs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra on a common grid, optionally followed by other features.
+        y : array-like of shape (n_samples,)
+            Mean nearest-neighbour distances in Angstrom.
+
+        Returns
+        -------
+        self : NNDistanceRegressor
+        """
+        X, y = self._validate_fit_X(X, y, y_numeric=True)
+        y = y.astype(np.float64)
+        self._reset_fitted()
+        if self.backend == "mlp":
+            Y = y.reshape(-1, 1)
+            self.y_mean_, self.y_scale_ = standardization(Y, True)
+            self._fit_net(
+                X,
+                ((Y - self.y_mean_) / self.y_scale_).astype(np.float32),
+                module=MLP,
+                module_kwargs={
+                    "n_outputs": 1,
+                    "hidden_layer_sizes": hidden_sizes(self.hidden_layer_sizes),
+                    "activation": self.activation,
+                    "dropout": float(self.dropout),
+                },
+                criterion=SpectrumLoss,
+            )
+        else:
+            with self._threads():
+                self.estimator_ = self._make_baseline(len(y)).fit(X, y)
+            self.n_iter_ = int(getattr(self.estimator_, "n_iter_", self.n_estimators))
+        return self
+
+    def _make_baseline(self, n_samples):
+        seed = draw_seed(self.random_state)
+        if self.backend == "random_forest":
+            return RandomForestRegressor(
+                n_estimators=self.n_estimators,
+                min_samples_leaf=self.min_samples_leaf or 1,
+                n_jobs=self.n_jobs,
+                random_state=seed,
+                verbose=self.verbose,
+            )
+        frac = self.validation_fraction or 0.0
+        n_valid = math.ceil(frac * n_samples) if frac else 0
+        early = self.patience is not None and n_valid >= 2 and n_samples - n_valid >= 2
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            min_samples_leaf=self.min_samples_leaf or 20,
+            early_stopping=early,
+            validation_fraction=frac if early else None,
+            n_iter_no_change=self.patience or 10,
+            random_state=seed,
+            verbose=self.verbose,
+        )
+
+    def predict(self, X):
+        """Predict mean nearest-neighbour distances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            In Angstrom.
+        """
+        X = self._validate_predict_X(X)
+        if hasattr(self, "net_"):
+            return self._forward(X)[:, 0] * self.y_scale_[0] + self.y_mean_[0]
+        with self._threads():
+            return np.asarray(self.estimator_.predict(X), dtype=np.float64)
+
+    def _threads(self):
+        """Limit the boosting's OpenMP threads to ``n_jobs`` (a no-op when unset)."""
+        if self.backend != "gradient_boosting" or self.n_jobs is None or self.n_jobs < 0:
+            return nullcontext()
+        return threadpool_limits(limits=max(1, int(self.n_jobs)), user_api="openmp")
