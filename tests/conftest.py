@@ -1,10 +1,18 @@
 """Shared fixtures: the real data of ../shared/data (skipped when absent) and toy data."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 from pymatgen.core import Lattice, Structure
 
 from sklearn_xas.utils._shared_data import SHARED_DATA_ENV, shared_archive, shared_data_dir
+
+# CI explores the same examples every run (reproducible); developers' runs explore anew.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 CU_ARCHIVE = "omnixas-cu-feff-xanes.tar.gz"
 EXAFS_ARCHIVE = "feff6l-exafs-mp.tar.gz"

@@ -36,6 +36,13 @@ def broadening_operator(grid, gaussian_fwhm=0.0, lorentzian_fwhm=0.0):
         return np.eye(n)
     w = trapezoid_weights(grid)
     sigma, gamma = gaussian_fwhm * _FWHM_TO_SIGMA, lorentzian_fwhm / 2.0
+    # Widths far below the grid step act as zero: a denormal width would overflow the
+    # sampled profile (1 / sigma) instead of leaving the spectrum unchanged.
+    negligible = 1e-9 * float(np.min(np.diff(grid)))
+    sigma = sigma if sigma > negligible else 0.0
+    gamma = gamma if gamma > negligible else 0.0
+    if sigma == 0 and gamma == 0:
+        return np.eye(n)
     e_i = grid[:, None]
     kernel = sum(
         voigt_profile(e_i - centre[None, :], sigma, gamma)
