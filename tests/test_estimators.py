@@ -166,6 +166,7 @@ def test_tree_backends_are_seeded(spectra):
         SpectrumRegressor(backend="extra_trees", n_estimators=5, random_state=3),
         NNDistanceRegressor(random_state=3, max_iter=20),
         NNDistanceRegressor(backend="random_forest", n_estimators=5, random_state=3),
+        NNDistanceRegressor(backend="extra_trees", n_estimators=5, random_state=3),
     ):
         y = Y if isinstance(est, SpectrumRegressor) else Y[:, 10]
         np.testing.assert_array_equal(clone(est).fit(X, y).predict(X), est.fit(X, y).predict(X))
@@ -531,6 +532,7 @@ def test_modules_shapes():
     [
         dict(max_iter=100, n_jobs=1),
         dict(backend="random_forest", n_estimators=30, n_jobs=1),
+        dict(backend="extra_trees", n_estimators=30, n_jobs=1),
         dict(backend="mlp", **dict(FAST, max_epochs=60)),
     ],
     ids=lambda p: p.get("backend", "gradient_boosting"),

@@ -6,7 +6,11 @@ from contextlib import nullcontext
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import (
+    ExtraTreesRegressor,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
@@ -22,15 +26,18 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     as the absorber's element encoding, so that one model serves every absorbing
     element; ``y`` is the mean nearest-neighbour distance (see
     :mod:`sklearn_xas.targets`). The default backend is histogram gradient boosting, an
-    efficient baseline that needs no per-element tuning; a random forest and a
-    fully connected network trained through skorch are selected with ``backend``.
+    efficient baseline that needs no per-element tuning; a random forest, extremely
+    randomised trees and a fully connected network trained through skorch are selected
+    with ``backend``.
 
     Parameters
     ----------
-    backend : {"gradient_boosting", "random_forest", "mlp"}, default="gradient_boosting"
+    backend : {"gradient_boosting", "random_forest", "extra_trees", "mlp"}, \
+            default="gradient_boosting"
         ``"gradient_boosting"``:
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor`;
         ``"random_forest"``: :class:`~sklearn.ensemble.RandomForestRegressor`;
+        ``"extra_trees"``: :class:`~sklearn.ensemble.ExtraTreesRegressor`;
         ``"mlp"``: :class:`~sklearn_xas.estimators.MLP` on standardised inputs and
         target.
     max_iter : int, default=500
@@ -42,7 +49,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     l2_regularization : float, default=0.0
         (``"gradient_boosting"``).
     n_estimators : int, default=300
-        Trees of the ``"random_forest"``.
+        Trees of the ``"random_forest"`` and ``"extra_trees"``.
     min_samples_leaf : int or None, default=None
         Smallest leaf of the trees; ``None`` takes each model's own default (20 for
         the boosting, 1 for the forest).
@@ -64,9 +71,9 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     lr_schedule : {"plateau", "cosine"} or None, default=None
         (``"mlp"``).
     n_jobs : int or None, default=None
-        Parallel jobs of the ``"random_forest"``, and the most OpenMP threads of the
-        ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the CPU (``None`` or
-        -1: all cores).
+        Parallel jobs of the ``"random_forest"`` and ``"extra_trees"``, the most OpenMP
+        threads of the ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the
+        CPU (``None`` or -1: all cores).
     n_ensemble : int, default=1
         Networks trained, each with its own seed (initialisation, validation split and
         batch order); predictions are their average. Baselines ignore it.
@@ -84,7 +91,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
         The fitted scikit-learn model (tree backends).
     n_iter_ : int
         Epochs (``"mlp"``), boosting iterations (``"gradient_boosting"``) or trees
-        (``"random_forest"``) fitted.
+        (``"random_forest"``, ``"extra_trees"``) fitted.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -101,7 +108,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     """
 
     _parameter_constraints = {
-        "backend": [StrOptions({"gradient_boosting", "random_forest", "mlp"})],
+        "backend": [StrOptions({"gradient_boosting", "random_forest", "extra_trees", "mlp"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0.0, None, closed="neither")],
         "max_leaf_nodes": [Interval(numbers.Integral, 2, None, closed="left")],
@@ -203,8 +210,11 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
 
     def _make_baseline(self, n_samples):
         seed = draw_seed(self.random_state)
-        if self.backend == "random_forest":
-            return RandomForestRegressor(
+        if self.backend in ("random_forest", "extra_trees"):
+            forest = (
+                RandomForestRegressor if self.backend == "random_forest" else ExtraTreesRegressor
+            )
+            return forest(
                 n_estimators=self.n_estimators,
                 min_samples_leaf=self.min_samples_leaf or 1,
                 n_jobs=self.n_jobs,
