@@ -256,31 +256,73 @@ def _parity_figure(plt, out, results, store):
 
 # ----------------------------------------------------------------------------- entry
 ACCURACY_COLUMNS = ["task", "dataset", "split", "model", "role", "eta", "f1_micro", "f1_macro",
-                    "exact", "mae", "r2", "n_train", "n_test"]
+                    "exact", "mae", "r2", "n_train", "n_test", "fit_s", "predict_s"]
 TIMING_COLUMNS = ["task", "dataset", "model", "role", "n_train", "n_test", "fit_s",
                   "predict_s"]
 
 
+FORWARD_TASKS = ("forward", "featurize")
+NUMERIC = {"eta", "f1_micro", "f1_macro", "exact", "mae", "r2", "fit_s", "predict_s"}
+INTEGER = {"n_train", "n_test"}
+
+
+def read_csv(path):
+    """Rows of a CSV written by :func:`write_csv`, numbers as numbers (``[]`` if absent)."""
+    import csv
+
+    if not Path(path).is_file():
+        return []
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for key, value in row.items():
+                if value == "":
+                    row[key] = None
+                elif key in NUMERIC:
+                    row[key] = float(value)
+                elif key in INTEGER:
+                    row[key] = int(value)
+            rows.append(row)
+    return rows
+
+
+def _merge(old, new, only):
+    """Rows of a partial run (``only``) replace that part's rows of the previous run."""
+    if only is None:
+        return new
+
+    def part(r):
+        return "forward" if r["task"] in FORWARD_TASKS else "inverse"
+
+    return [r for r in old if part(r) != only] + new
+
+
 def write_report(out, results, store, per_element, *, machine, quick, only, omnixas_eta, grid):
-    """Write every artefact into ``out`` and print the tables."""
+    """Write every artefact into ``out`` and print the tables.
+
+    A partial run (``only="forward"`` or ``"inverse"``) keeps the other part's rows of
+    the CSV files already in ``out`` and rebuilds the tables from both; its figures
+    replace only its own.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    scored = [r for r in results if r["task"] != "featurize"]
-    acc = accuracy_rst(scored, per_element, machine=machine, quick=quick,
+    fresh = [r for r in results if r["task"] != "featurize"]
+    scored = _merge(read_csv(out / "accuracy.csv"), fresh, only)
+    results = _merge(read_csv(out / "timings.csv"), results, only)
+    if only == "forward":
+        per_element_all = read_csv(out / "per_element.csv")
+    else:
+        per_element_all = per_element
+    acc = accuracy_rst(scored, per_element_all, machine=machine, quick=quick,
                        omnixas_eta=omnixas_eta)
     tim = timings_rst(results, machine=machine)
-    if only is None:
-        # a partial run leaves the other part's artefacts as they were
-        (out / "accuracy_table.rst").write_text(acc, encoding="utf-8")
-        (out / "timings_table.rst").write_text(tim, encoding="utf-8")
-    else:
-        (out / f"accuracy_table_{only}.rst").write_text(acc, encoding="utf-8")
-        (out / f"timings_table_{only}.rst").write_text(tim, encoding="utf-8")
-    suffix = "" if only is None else f"_{only}"
-    write_csv(out / f"accuracy{suffix}.csv", scored, ACCURACY_COLUMNS)
-    write_csv(out / f"timings{suffix}.csv", results, TIMING_COLUMNS)
-    if per_element:
+    (out / "accuracy_table.rst").write_text(acc, encoding="utf-8")
+    (out / "timings_table.rst").write_text(tim, encoding="utf-8")
+    write_csv(out / "accuracy.csv", scored, ACCURACY_COLUMNS)
+    write_csv(out / "timings.csv", results, TIMING_COLUMNS)
+    if only != "forward":
         write_csv(out / "per_element.csv", per_element,
                   ["dataset", "element", "model", "n_test", "f1_micro", "mae"])
-    figures(out, scored, store, per_element, omnixas_eta=omnixas_eta, grid=grid)
+    figures(out, fresh, store, per_element if only != "forward" else [],
+            omnixas_eta=omnixas_eta, grid=grid)
     print("\n" + acc + "\n" + tim)
