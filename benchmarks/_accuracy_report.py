@@ -106,7 +106,7 @@ def per_element_table(per_element):
     models = {"f1_micro": [], "mae": []}
     for key in models:
         for r in rows:
-            if key in r and _short(r["model"]) not in models[key]:
+            if r.get(key) is not None and _short(r["model"]) not in models[key]:
                 models[key].append(_short(r["model"]))
     counts = {}
     for r in rows:
@@ -118,8 +118,8 @@ def per_element_table(per_element):
         cells = [el, str(counts[el])]
         for key in ("f1_micro", "mae"):
             for m in models[key]:
-                val = [r[key] for r in rows
-                       if r["element"] == el and key in r and _short(r["model"]) == m]
+                val = [r[key] for r in rows if r["element"] == el
+                       and r.get(key) is not None and _short(r["model"]) == m]
                 cells.append(_fmt(val[0], 3) if val else "")
         out.append(cells)
     return models, out
@@ -195,11 +195,12 @@ def figures(out, results, store, per_element, *, omnixas_eta, grid):
                 ax.set_xlabel("E - 8983.2 eV")
             axes[0].set_ylabel("mu (OmniXAS scale)")
             axes[0].legend(fontsize=8)
-            _save(fig, out, "b_forward_examples",
+            _save(fig, out, "local_forward_examples",
                   "Default forward recipe on validation sites at the 10th, 50th and 90th "
                   "percentile of the per-spectrum MSE: FEFF spectrum (black) and prediction.")
             plt.close(fig)
     _per_element_figures(plt, out, per_element)
+    _error_cdf_figure(plt, out, results, store)
     _parity_figure(plt, out, results, store)
 
 
@@ -221,7 +222,7 @@ def _per_element_figures(plt, out, per_element):
         for j, m in enumerate(models):
             vals = []
             for e in els:
-                v = [r[key] for r in rows if r["element"] == e and key in r
+                v = [r[key] for r in rows if r["element"] == e and r.get(key) is not None
                      and _short(r["model"]) == m]
                 vals.append(v[0] if v else np.nan)
             ax.bar(x + j * width - 0.4 + width / 2, vals, width, label=m)
@@ -232,6 +233,31 @@ def _per_element_figures(plt, out, per_element):
               f"EXAFS set, test split: {label} per absorbing element (elements with at least "
               f"{MIN_PER_ELEMENT} test spectra; the count is under each symbol).")
         plt.close(fig)
+
+
+def _error_cdf_figure(plt, out, results, store):
+    """Cumulative distribution of the absolute NN-distance error of every model, per data set."""
+    rows = _subset(results, "NN distance")
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    if not datasets:
+        return
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.5 * len(datasets), 3.6))
+    for ax, name in zip(np.atleast_1d(axes), datasets):
+        for r in (r for r in rows if r["dataset"] == name):
+            truth, pred, _ = store[("dist", name, r["model"])]
+            err = np.sort(np.abs(truth - pred))
+            ax.plot(err, np.arange(1, len(err) + 1) / len(err), label=_short(r["model"]),
+                    ls="--" if r["role"] == "baseline" else "-")
+        ax.set_xscale("log")
+        ax.set_xlabel("|predicted - true| mean NN distance (A)")
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("share of test sites with a smaller error")
+    np.atleast_1d(axes)[-1].legend(fontsize=7)
+    _save(fig, out, "e_nn_distance_error_cdf",
+          "Cumulative distribution of the absolute error of the mean nearest-neighbour "
+          "distance on the test splits, every model (baselines dashed).")
+    plt.close(fig)
 
 
 def _parity_figure(plt, out, results, store):
@@ -248,7 +274,7 @@ def _parity_figure(plt, out, results, store):
         ax.set_title(f"{r['dataset']}: MAE {r['mae']:.3f} A, R^2 {r['r2']:.2f}", fontsize=9)
         ax.set_xlabel("true mean NN distance (A)")
         ax.set_ylabel("predicted (A)")
-    _save(fig, out, "e_nn_distance_parity",
+    _save(fig, out, "local_nn_distance_parity",
           "Default NN-distance recipe on the test splits: predicted against true mean "
           "nearest-neighbour distance.")
     plt.close(fig)

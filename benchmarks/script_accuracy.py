@@ -24,7 +24,9 @@ material-disjoint split):
 It writes into ``--out`` (default ``doc/results/``): ``accuracy_table.rst`` and
 ``timings_table.rst`` (reStructuredText fragments for the docs' results page),
 ``accuracy.csv``, ``timings.csv``, ``per_element.csv`` and PNG figures with ``.txt``
-captions, and prints the tables. ``--only`` reruns one part and keeps the other part's
+captions, and prints the tables. Figures that draw individual records of the shared
+data (example spectra, the parity plot) are named ``local_*``; git ignores them, since no
+part of the shared data may be committed. ``--only`` reruns one part and keeps the other part's
 rows of the CSV files already there. Costly intermediate results (CHGNet embeddings,
 structural targets) are cached under ``--cache-dir``.
 
@@ -347,8 +349,12 @@ def inverse_models(args):
         ("default recipe: make_nn_distance_pipeline()", "recipe", dist_recipe, None),
     ]
     if not args.quick:
-        dists.append(("network (recipe, backend='mlp')", "variant",
-                      make_nn_distance_pipeline(backend="mlp", **dev), None))
+        dists += [
+            ("recipe, backend='extra_trees'", "variant",
+             make_nn_distance_pipeline(backend="extra_trees", **dev), None),
+            ("recipe, backend='mlp'", "variant",
+             make_nn_distance_pipeline(backend="mlp", **dev), None),
+        ]
     return types, dists
 
 
