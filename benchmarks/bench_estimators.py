@@ -78,7 +78,7 @@ class NNDistanceRegressorBench(_EstimatorBench, Benchmark):
 
     task = "distance"
     param_names = ["backend", "device"]
-    params = (["gradient_boosting", "random_forest", "mlp"], ["cpu", "cuda"])
+    params = (["extra_trees", "gradient_boosting", "random_forest", "mlp"], ["cpu", "cuda"])
     unit = "Angstrom"
 
     def make_estimator(self, params):

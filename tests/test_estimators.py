@@ -164,7 +164,7 @@ def test_tree_backends_are_seeded(spectra):
     X, Y, _ = spectra
     for est in (
         SpectrumRegressor(backend="extra_trees", n_estimators=5, random_state=3),
-        NNDistanceRegressor(random_state=3, max_iter=20),
+        NNDistanceRegressor(backend="gradient_boosting", random_state=3, max_iter=20),
         NNDistanceRegressor(backend="random_forest", n_estimators=5, random_state=3),
         NNDistanceRegressor(backend="extra_trees", n_estimators=5, random_state=3),
     ):
@@ -225,11 +225,15 @@ def test_lr_schedules_lower_the_learning_rate(spectra, schedule):
 
 def test_gradient_boosting_early_stopping(spectra):
     X, Y, _ = spectra
-    reg = NNDistanceRegressor(max_iter=1000, patience=3, random_state=0, n_jobs=1)
+    reg = NNDistanceRegressor(
+        backend="gradient_boosting", max_iter=1000, patience=3, random_state=0, n_jobs=1
+    )
     reg.fit(X, Y[:, 10])
     assert reg.estimator_.early_stopping is True
     assert 1 <= reg.n_iter_ < 1000
-    off = NNDistanceRegressor(max_iter=15, validation_fraction=None, n_jobs=1).fit(X, Y[:, 10])
+    off = NNDistanceRegressor(
+        backend="gradient_boosting", max_iter=15, validation_fraction=None, n_jobs=1
+    ).fit(X, Y[:, 10])
     assert off.n_iter_ == 15
 
 
@@ -338,7 +342,7 @@ def test_torch_save_of_estimator_round_trips(spectra):
         SpectrumRegressor(random_state=0, **FAST),
         SpectrumRegressor(backend="knn"),
         NeighborTypeClassifier(random_state=0, **FAST),
-        NNDistanceRegressor(max_iter=5),
+        NNDistanceRegressor(n_estimators=5),
     ],
     ids=lambda e: type(e).__name__ + e.backend,
 )
@@ -530,12 +534,12 @@ def test_modules_shapes():
 @pytest.mark.parametrize(
     "params",
     [
-        dict(max_iter=100, n_jobs=1),
+        dict(backend="gradient_boosting", max_iter=100, n_jobs=1),
         dict(backend="random_forest", n_estimators=30, n_jobs=1),
-        dict(backend="extra_trees", n_estimators=30, n_jobs=1),
+        dict(n_estimators=30, n_jobs=1),
         dict(backend="mlp", **dict(FAST, max_epochs=60)),
     ],
-    ids=lambda p: p.get("backend", "gradient_boosting"),
+    ids=lambda p: p.get("backend", "extra_trees"),
 )
 def test_nn_distance_backends_learn(spectra, params):
     X, _, _ = spectra

@@ -189,7 +189,7 @@ def test_nn_distance_grid_search_by_material(data, request):
     grid = GridSearchCV(
         make_nn_distance_pipeline(random_state=0, n_jobs=1),
         {
-            "regress__backend": ["gradient_boosting", "random_forest", "mlp"],
+            "regress__backend": ["extra_trees", "gradient_boosting", "random_forest", "mlp"],
             "regress__max_iter": [100],
             "regress__n_estimators": [50],
             "regress__hidden_layer_sizes": [(32,)],
@@ -228,7 +228,7 @@ def test_inverse_recipe_takes_a_dataset_through_cross_validation(exafs):
     frame, targets = exafs
     y = targets["mean_nn_distance"].to_numpy(dtype=float)
     data = XASDataset(frame, validate=False)
-    pipe = make_nn_distance_pipeline(max_iter=30, n_jobs=1, random_state=0)
+    pipe = make_nn_distance_pipeline(n_estimators=30, n_jobs=1, random_state=0)
     cv = GroupKFold(n_splits=3)
     from_data = cross_val_predict(pipe, data, y, groups=data.groups, cv=cv)
     from_frame = cross_val_predict(pipe, frame, y, groups=frame["material_id"], cv=cv)
@@ -245,7 +245,7 @@ def test_mixed_frame_needs_to_be_told(cu, exafs):
     with pytest.raises(XASDataError, match="expects XANES rows only.*row"):
         make_nn_distance_pipeline(kind="XANES").fit(mixed, y)
 
-    pipe = make_nn_distance_pipeline(kind="mixed", max_iter=50, n_jobs=1, random_state=0)
+    pipe = make_nn_distance_pipeline(kind="mixed", n_estimators=50, n_jobs=1, random_state=0)
     pipe.fit(mixed, y)
     switch = pipe.named_steps["features"].transformer_list[0][1]
     names = switch.get_feature_names_out()
@@ -263,7 +263,7 @@ def test_mixed_frame_needs_to_be_told(cu, exafs):
 
 def test_pipeline_fitted_on_one_kind_refuses_the_other(cu, exafs):
     (fx, tx), (fe, _) = cu, exafs
-    pipe = make_nn_distance_pipeline(max_iter=20, n_jobs=1).fit(
+    pipe = make_nn_distance_pipeline(n_estimators=20, n_jobs=1).fit(
         fx, tx["mean_nn_distance"].to_numpy(dtype=float)
     )
     with pytest.raises(XASDataError, match="expects XANES rows only, but .* row 0"):

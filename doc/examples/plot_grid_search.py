@@ -28,10 +28,10 @@ y = compute_targets(data, targets="mean_nn_distance", method="cutoff")["mean_nn_
 # A preprocessing choice (the features of chi(k): k-weighted chi(k) only, or with
 # the Fourier transform's magnitude |chi(R)| as well) and a model setting; 3 folds,
 # no material in two folds.
-pipeline = make_nn_distance_pipeline(max_iter=60, learning_rate=0.2, random_state=0)
+pipeline = make_nn_distance_pipeline(n_estimators=100, random_state=0)
 param_grid = {
     "features__spectrum__exafs": [exafs_branch(features="k"), exafs_branch(features="k+r")],
-    "regress__max_leaf_nodes": [7, 31],
+    "regress__min_samples_leaf": [1, 5],
 }
 search = GridSearchCV(
     pipeline, param_grid, cv=GroupKFold(n_splits=3), scoring="neg_mean_absolute_error"
@@ -49,12 +49,12 @@ results["features"] = [
 ]
 results["MAE (A)"] = -results["mean_test_score"]
 table = results.pivot_table(
-    index="features", columns="param_regress__max_leaf_nodes", values="MAE (A)"
+    index="features", columns="param_regress__min_samples_leaf", values="MAE (A)"
 )
 print(table.round(3))
 
 fig, ax = plt.subplots(figsize=(5, 3.5))
 table.plot.bar(ax=ax, rot=0)
 ax.set_ylabel("cross-validated MAE (Å)")
-ax.legend(title="max_leaf_nodes")
+ax.legend(title="min_samples_leaf")
 fig.tight_layout()

@@ -40,7 +40,7 @@ y_train, y_test = nn_distance(train), nn_distance(test)
 # %%
 # Fit and score
 # -------------
-model = make_nn_distance_pipeline(max_iter=100, random_state=0)
+model = make_nn_distance_pipeline(random_state=0)
 model.fit(train, y_train)
 y_pred = model.predict(test)
 

@@ -25,19 +25,22 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     ``X`` holds a spectrum on a common grid, optionally followed by other features such
     as the absorber's element encoding, so that one model serves every absorbing
     element; ``y`` is the mean nearest-neighbour distance (see
-    :mod:`sklearn_xas.targets`). The default backend is histogram gradient boosting, an
-    efficient baseline that needs no per-element tuning; a random forest, extremely
-    randomised trees and a fully connected network trained through skorch are selected
-    with ``backend``.
+    :mod:`sklearn_xas.targets`). The default backend is extremely randomised trees, an
+    efficient baseline that needs no per-element tuning; histogram gradient boosting, a
+    random forest and a fully connected network trained through skorch are selected
+    with ``backend``. Extra trees were chosen on an inner split of the training
+    materials of the multi-element EXAFS set (mean absolute error 0.060 A against 0.068
+    A for gradient boosting, 0.065 A for the random forest at six times the fit time
+    and 0.075 A for the network); gradient boosting fits far faster.
 
     Parameters
     ----------
-    backend : {"gradient_boosting", "random_forest", "extra_trees", "mlp"}, \
-            default="gradient_boosting"
+    backend : {"extra_trees", "gradient_boosting", "random_forest", "mlp"}, \
+            default="extra_trees"
+        ``"extra_trees"``: :class:`~sklearn.ensemble.ExtraTreesRegressor`;
         ``"gradient_boosting"``:
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor`;
         ``"random_forest"``: :class:`~sklearn.ensemble.RandomForestRegressor`;
-        ``"extra_trees"``: :class:`~sklearn.ensemble.ExtraTreesRegressor`;
         ``"mlp"``: :class:`~sklearn_xas.estimators.MLP` on standardised inputs and
         target.
     max_iter : int, default=500
@@ -71,9 +74,11 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     lr_schedule : {"plateau", "cosine"} or None, default=None
         (``"mlp"``).
     n_jobs : int or None, default=None
-        Parallel jobs of the ``"random_forest"`` and ``"extra_trees"``, the most OpenMP
-        threads of the ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the
-        CPU (``None`` or -1: all cores).
+        Parallel jobs of the ``"extra_trees"`` and ``"random_forest"`` (as in
+        scikit-learn: ``None`` is one job unless a :func:`joblib.parallel_backend`
+        context says otherwise, -1 all cores), the most OpenMP threads of the
+        ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the CPU (``None``
+        or -1: all cores).
     n_ensemble : int, default=1
         Networks trained, each with its own seed (initialisation, validation split and
         batch order); predictions are their average. Baselines ignore it.
@@ -102,7 +107,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 8))
     >>> y = 2.0 + 0.1 * X[:, 0]
-    >>> reg = NNDistanceRegressor(random_state=0).fit(X, y)
+    >>> reg = NNDistanceRegressor(n_estimators=50, random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -123,7 +128,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     def __init__(
         self,
         *,
-        backend="gradient_boosting",
+        backend="extra_trees",
         max_iter=500,
         learning_rate=0.1,
         max_leaf_nodes=31,

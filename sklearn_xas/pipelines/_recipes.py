@@ -509,7 +509,7 @@ def make_nn_distance_pipeline(
     --------
     >>> from sklearn_xas.pipelines import make_nn_distance_pipeline
     >>> make_nn_distance_pipeline().named_steps["regress"].backend
-    'gradient_boosting'
+    'extra_trees'
     """
     features = _inverse_features(kind, xanes_grid, exafs_grid, exafs_features, element_encoding)
     return Pipeline([("features", features), ("regress", NNDistanceRegressor(**params))])

@@ -24,7 +24,8 @@ INSTANCE_PARAMS = {
     # --- estimators ------------------------------------------------------------------
     # Tiny networks, few epochs, one torch/OpenMP thread (the checks fit hundreds of times).
     "NNDistanceRegressor": [
-        {"max_iter": 30, "min_samples_leaf": 1, "n_jobs": 1, "random_state": 0},
+        {"backend": "gradient_boosting", "max_iter": 30, "min_samples_leaf": 1, "n_jobs": 1,
+         "random_state": 0},
         {"backend": "random_forest", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
         {"backend": "extra_trees", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
         {"backend": "mlp", "hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2,
