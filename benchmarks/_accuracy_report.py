@@ -228,7 +228,8 @@ def _per_element_figures(plt, out, per_element):
             ax.bar(x + j * width - 0.4 + width / 2, vals, width, label=m)
         ax.set_xticks(x, [f"{e}\n{counts[e]}" for e in els], fontsize=7)
         ax.set_ylabel(label, fontsize=9)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, ncol=len(models), loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  frameon=False)
         _save(fig, out, name,
               f"EXAFS set, test split: {label} per absorbing element (elements with at least "
               f"{MIN_PER_ELEMENT} test spectra; the count is under each symbol).")

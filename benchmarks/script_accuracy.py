@@ -312,7 +312,7 @@ def inverse_models(args):
     symbols, the recipes) or ``"indicator"`` (a 0/1 matrix, plain scikit-learn).
     """
     from sklearn.dummy import DummyClassifier, DummyRegressor
-    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
+    from sklearn.ensemble import ExtraTreesClassifier
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -323,7 +323,7 @@ def inverse_models(args):
     dev = {"device": args.device, "random_state": 0}
     n_trees = 50 if args.quick else 300
     types_recipe = make_neighbor_type_pipeline(**dev, **quick)
-    dist_recipe = make_nn_distance_pipeline(**dev)
+    dist_recipe = make_nn_distance_pipeline(**dev, n_estimators=n_trees)
 
     def plain(recipe, name, est, scale=False):
         steps = [("features", _features_of(recipe))]
@@ -344,14 +344,12 @@ def inverse_models(args):
         ("mean", "baseline", DummyRegressor(), None),
         ("kNN, k=5 (sklearn)", "baseline",
          plain(dist_recipe, "knn", KNeighborsRegressor(5), scale=True), None),
-        ("extra trees (sklearn)", "baseline",
-         plain(dist_recipe, "trees", ExtraTreesRegressor(n_trees, random_state=0)), None),
         ("default recipe: make_nn_distance_pipeline()", "recipe", dist_recipe, None),
     ]
     if not args.quick:
         dists += [
-            ("recipe, backend='extra_trees'", "variant",
-             make_nn_distance_pipeline(backend="extra_trees", **dev), None),
+            ("recipe, backend='gradient_boosting'", "variant",
+             make_nn_distance_pipeline(backend="gradient_boosting", **dev), None),
             ("recipe, backend='mlp'", "variant",
              make_nn_distance_pipeline(backend="mlp", **dev), None),
         ]
