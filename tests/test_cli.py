@@ -119,7 +119,7 @@ def test_train_predict_round_trip(trained, small_tree, tmp_path, capsys):
     assert len(pred) == len(sub)
     assert list(pred.columns) == ["material_id", "absorbing_index", "absorbing_element", "edge",
                                   "mean_nn_distance"]
-    # trained on these very sites: the predictions follow the true distances (cutoff rule
+    # trained on these very sites: the predictions follow the true distances (neighbour rule
     # of the bundle) better than their mean does
     import joblib
 

@@ -30,7 +30,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     random forest and a fully connected network trained through skorch are selected
     with ``backend``. Extra trees were chosen on an inner split of the training
     materials of the multi-element EXAFS set (mean absolute error 0.060 A against 0.068
-    A for gradient boosting, 0.065 A for the random forest at six times the fit time
+    A for gradient boosting, 0.065 A for the random forest at four times the fit time
     and 0.075 A for the network); gradient boosting fits far faster.
 
     Parameters
