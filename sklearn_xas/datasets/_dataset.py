@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SkippedRecordsWarning, XASDataError
+from ..utils._messages import list_records
 
 #: Columns every frame holds, in this order.
 REQUIRED_COLUMNS = (
@@ -251,10 +252,9 @@ def collect_records(records, on_error="raise", what="records"):
                 raise
             skipped.append(str(exc))
     if skipped:
-        shown = "\n  ".join(skipped[:20])
-        more = f"\n  ... and {len(skipped) - 20} more" if len(skipped) > 20 else ""
         warnings.warn(
-            f"Skipped {len(skipped)} bad record(s) of {what} (on_error='skip'):\n  {shown}{more}",
+            f"Skipped {len(skipped)} bad record(s) of {what} (on_error='skip'):"
+            f"{list_records(skipped)}",
             SkippedRecordsWarning,
             stacklevel=3,
         )

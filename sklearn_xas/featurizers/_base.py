@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import as_frame, progress, row_label
+from ..utils._messages import list_records
 
 ON_ERROR_OPTIONS = ("raise", "nan")
 
@@ -58,11 +59,9 @@ def warn_failed_rows(step, failures, n_rows, *, stacklevel=5):
     ``rows`` attribute holds the 0-based positions of the NaN rows.
     """
     failures = sorted(failures, key=lambda f: f[0])
-    shown = "\n  ".join(msg for _, msg, _ in failures[:20])
-    more = f"\n  ... and {len(failures) - 20} more" if len(failures) > 20 else ""
     warning = SkippedRecordsWarning(
         f"{step}: could not featurize {len(failures)} of {n_rows} row(s) (on_error='nan'); "
-        f"their feature rows are NaN:\n  {shown}{more}"
+        f"their feature rows are NaN:{list_records(msg for _, msg, _ in failures)}"
     )
     warning.rows = [pos for pos, _, _ in failures]
     warnings.warn(warning, stacklevel=stacklevel)

@@ -14,6 +14,7 @@ from joblib import Parallel, delayed
 from ..datasets._dataset import XASDataset
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import progress as _progress
+from ..utils._messages import list_records
 from ._feff6 import FeffError, _check_k, _element_of, _simulate, default_edge, feff6l_executable
 
 
@@ -288,11 +289,9 @@ def simulate_dataset(structures, *, sites="inequivalent", absorbers=None, materi
         else:
             good.append(res)
     if failed:
-        shown = "\n  ".join(failed[:20])
-        more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
         warnings.warn(
             f"FEFF6L failed for {len(failed)} of {len(plan)} site(s); they are left out and "
-            f"listed in dataset.skipped:\n  {shown}{more}",
+            f"listed in dataset.skipped:{list_records(failed)}",
             SkippedRecordsWarning,
             stacklevel=2,
         )

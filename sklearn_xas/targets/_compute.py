@@ -11,6 +11,7 @@ from joblib import Parallel, delayed
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import as_frame, row_label
 from ..utils import progress as _progress
+from ..utils._messages import list_records
 from ._neighbors import METHODS, first_shell
 
 #: The targets :func:`compute_targets` knows, in their default order.
@@ -151,11 +152,9 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
             f"{values[pos]}"
         )
     if bad:
-        shown = "\n  ".join(f"{row_label(frame, p)}: {values[p]}" for p in bad[:20])
-        more = f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else ""
+        shown = list_records(f"{row_label(frame, p)}: {values[p]}" for p in bad)
         warnings.warn(
-            f"compute_targets: {len(bad)} row(s) have no targets (on_error='nan'):\n  "
-            f"{shown}{more}",
+            f"compute_targets: {len(bad)} row(s) have no targets (on_error='nan'):{shown}",
             SkippedRecordsWarning,
             stacklevel=2,
         )
