@@ -11,19 +11,29 @@ readers of :mod:`sklearn_xas.datasets`; :mod:`sklearn_xas.pipelines` holds the
 recommended recipes from that data model to predictions.
 """
 
+import importlib
+
 __version__ = "0.1.0.dev0"
 
-from .datasets import XASDataset  # noqa: E402
-from .estimators import (  # noqa: E402
-    NeighborTypeClassifier,
-    NNDistanceRegressor,
-    SpectrumRegressor,
-)
+# The top-level names are imported on first use (PEP 562): importing a subpackage such
+# as sklearn_xas.datasets, or the command line's --help, then does not pay for torch.
+_LAZY = {
+    "NNDistanceRegressor": "estimators",
+    "NeighborTypeClassifier": "estimators",
+    "SpectrumRegressor": "estimators",
+    "XASDataset": "datasets",
+}
 
-__all__ = [
-    "NNDistanceRegressor",
-    "NeighborTypeClassifier",
-    "SpectrumRegressor",
-    "XASDataset",
-    "__version__",
-]
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
