@@ -101,3 +101,18 @@ def test_as_frame_accepts_rows_as_cv_splitters_give_them(toy_records):
     frame = as_frame(rows, ["structure", "x"])
     assert list(frame["material_id"]) == ["toy-2", "toy-1"]
     np.testing.assert_array_equal(frame["y"].iloc[1], data[0].y)
+
+
+def test_subpackages_and_cli_do_not_import_torch():
+    """The top-level names are lazy: reading data or asking the CLI for help skips torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sklearn_xas, sklearn_xas.datasets, sklearn_xas.simulate, sklearn_xas._cli\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "from sklearn_xas import NNDistanceRegressor, XASDataset\n"
+        "assert 'torch' in sys.modules\n"
+        "assert NNDistanceRegressor.__module__ == 'sklearn_xas.estimators._nn_distance'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
