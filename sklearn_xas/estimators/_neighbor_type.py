@@ -15,8 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._modules import MLP, Conv1DNet
-from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed
-from ._spectrum_regressor import hidden_sizes
+from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed, hidden_sizes
 
 #: Predicted probabilities are clipped to [EPS, 1 - EPS].
 EPS = 1e-7

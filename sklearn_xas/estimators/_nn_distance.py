@@ -15,8 +15,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from ._modules import MLP, SpectrumLoss
-from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed
-from ._spectrum_regressor import hidden_sizes, standardization
+from ._skorch import (
+    NET_PARAMETER_CONSTRAINTS,
+    _BaseNetEstimator,
+    draw_seed,
+    hidden_sizes,
+    standardization,
+)
 
 
 class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):

@@ -56,6 +56,26 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def hidden_sizes(value):
+    """``hidden_layer_sizes`` as a tuple of ints (an int means one hidden layer)."""
+    if isinstance(value, numbers.Integral):
+        return (int(value),)
+    sizes = tuple(int(v) for v in value)
+    if any(v < 1 for v in sizes):
+        raise ValueError(f"hidden_layer_sizes must hold positive ints, got {value!r}.")
+    return sizes
+
+
+def standardization(Y, enabled):
+    """Per-column mean and scale of ``Y`` (zeros and ones when not ``enabled``)."""
+    if not enabled:
+        return np.zeros(Y.shape[1]), np.ones(Y.shape[1])
+    mean = Y.mean(axis=0)
+    scale = Y.std(axis=0)
+    scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+    return mean, scale
+
+
 def _fork_devices(device):
     import torch
 
@@ -223,9 +243,7 @@ class _BaseNetEstimator(BaseEstimator):
         n_members = int(getattr(self, "n_ensemble", 1))
         seeds = [draw_seed(rng) for _ in range(n_members)]
         device = resolve_device(self.device)
-        self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
-        self.x_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.x_mean_)), scale, 1.0)
+        self.x_mean_, self.x_scale_ = standardization(X, True)
         X32 = self._scale_X(X)
 
         n = X.shape[0]

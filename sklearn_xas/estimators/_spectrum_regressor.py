@@ -12,27 +12,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._modules import MLP, SpectrumLoss
-from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed
-
-
-def hidden_sizes(value):
-    """``hidden_layer_sizes`` as a tuple of ints (an int means one hidden layer)."""
-    if isinstance(value, numbers.Integral):
-        return (int(value),)
-    sizes = tuple(int(v) for v in value)
-    if any(v < 1 for v in sizes):
-        raise ValueError(f"hidden_layer_sizes must hold positive ints, got {value!r}.")
-    return sizes
-
-
-def standardization(Y, enabled):
-    """Per-column mean and scale of ``Y`` (zeros and ones when not ``enabled``)."""
-    if not enabled:
-        return np.zeros(Y.shape[1]), np.ones(Y.shape[1])
-    mean = Y.mean(axis=0)
-    scale = Y.std(axis=0)
-    scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
-    return mean, scale
+from ._skorch import (
+    NET_PARAMETER_CONSTRAINTS,
+    _BaseNetEstimator,
+    draw_seed,
+    hidden_sizes,
+    standardization,
+)
 
 
 class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
@@ -244,7 +230,7 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         """
         X, y = self._validate_fit_X(X, y, multi_output=True, y_numeric=True)
         self._y_1d = y.ndim == 1
-        Y = y.reshape(len(y), -1).astype(np.float64)
+        Y = y.reshape(len(y), -1).astype(np.float64, copy=False)
         self.n_outputs_ = Y.shape[1]
         self._reset_fitted()
         if self.backend == "mlp":

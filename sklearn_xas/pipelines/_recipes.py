@@ -13,10 +13,8 @@ Inverse (spectrum -> structure)::
                          --> NeighborTypeClassifier | NNDistanceRegressor
 """
 
-from dataclasses import fields, is_dataclass
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -177,9 +175,6 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         self.kind = kind
 
     def _frame(self, X):
-        if isinstance(X, (list, tuple)) and X and all(is_dataclass(r) for r in X):
-            # SiteSpectrum records: what scikit-learn's CV splitters make of an XASDataset
-            X = pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(r)} for r in X])
         frame = as_frame(X, ["spectrum_type"], step=type(self).__name__)
         if len(frame) == 0:
             raise XASDataError(f"{type(self).__name__}: X holds no rows.")
