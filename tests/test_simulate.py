@@ -155,6 +155,22 @@ def test_average_by_structure_needs_multiplicity(toy_records):
         average_by_structure(frame)
 
 
+def test_average_by_structure_of_concatenated_frames(toy_records):
+    """Frames glued with pd.concat repeat their index labels; the rows still average."""
+    import pandas as pd
+
+    data = XASDataset.from_records(toy_records)
+    twice = pd.concat([data.frame, data.frame])  # index 0, 1, 2, 0, 1, 2
+    avg = average_by_structure(twice)
+    assert list(avg["n_sites"]) == [2, 2, 2]
+    assert list(avg["multiplicity"]) == [8, 8, 8]
+    np.testing.assert_allclose(np.vstack(avg["y"]), np.vstack(data.frame["y"]))
+    bad = twice.copy()
+    bad.iloc[4, bad.columns.get_loc("multiplicity")] = None
+    with pytest.raises(XASDataError, match="row 4.*no multiplicity"):
+        average_by_structure(bad)
+
+
 # -------------------------------------------------------------------- with FEFF
 @pytest.fixture(scope="module")
 def nacl_sim(nacl):

@@ -21,6 +21,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from ..datasets._dataset import _site_elements
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import as_frame, progress, row_label
 from ..utils._messages import list_records
@@ -121,10 +122,6 @@ def site_frame(X, *, step):
     return pd.DataFrame(
         {"structure": _object_column(structures), "absorbing_index": _object_column(indices)}
     )
-
-
-def _site_elements(site):
-    return {getattr(sp, "symbol", str(sp)) for sp in site.species.elements}
 
 
 def check_site(structure, index, element=None):

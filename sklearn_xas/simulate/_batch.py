@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ..datasets._dataset import XASDataset
+from ..datasets._dataset import XASDataset, _site_elements
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import progress as _progress
 from ..utils._messages import list_records
@@ -353,13 +353,13 @@ def average_by_structure(X):
 
     frame = as_frame(X, ["material_id", "absorbing_element", "edge", "spectrum_type",
                          "structure", "x", "y", "multiplicity"], step="average_by_structure")
+    frame = frame.reset_index(drop=True)  # index labels are row positions from here on
     rows = []
     keys = ["material_id", "absorbing_element", "edge", "spectrum_type"]
     for key, group in frame.groupby(keys, sort=False):
-        positions = [frame.index.get_loc(i) for i in group.index]
+        positions = group.index
         weights = []
-        for pos in positions:
-            m = frame["multiplicity"].iloc[pos]
+        for pos, m in zip(positions, group["multiplicity"]):
             if m is None or pd.isna(m) or int(m) < 1:
                 raise XASDataError(
                     f"average_by_structure: {row_label(frame, pos)} has no multiplicity; "
@@ -376,12 +376,8 @@ def average_by_structure(X):
         w = np.asarray(weights, dtype=np.float64)
         y = np.average(np.vstack(group["y"].to_list()), axis=0, weights=w)
         structure = group["structure"].iloc[0]
-        n_element = sum(1 for site in structure if key[1] in _symbols(site))
+        n_element = sum(1 for site in structure if key[1] in _site_elements(site))
         rows.append(dict(zip(keys, key), structure=structure, x=x0.copy(), y=y,
                          n_sites=len(group), multiplicity=int(w.sum()),
                          coverage=float(w.sum() / n_element) if n_element else np.nan))
     return pd.DataFrame.from_records(rows)
-
-
-def _symbols(site):
-    return {getattr(sp, "symbol", str(sp)) for sp in site.species.elements}
