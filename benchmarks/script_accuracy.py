@@ -37,6 +37,7 @@ data the script says so and exits with status 0.
 """
 
 import argparse
+import functools
 import os
 import platform
 import sys
@@ -114,7 +115,9 @@ def exafs_split(frame):
     return np.sort(train), np.sort(test)
 
 
+@functools.cache
 def load_tree(archive, kind):
+    """(root, frame) of a shared tree, read once per run (forward and inverse share it)."""
     from sklearn_xas.datasets import load_feff_tree
     from sklearn_xas.utils._shared_data import shared_archive
 
