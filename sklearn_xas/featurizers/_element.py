@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import XASDataError
+from ..preprocessing._edges import edge_energy
 from ..utils import as_frame, row_label
 from ._base import check_on_error, warn_failed_rows
 
@@ -407,19 +408,6 @@ class AbsorberElementEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
-@cache
-def _edge_energy_kev(symbol, edge):
-    import xraydb
-
-    try:
-        found = xraydb.xray_edge(symbol, edge)
-    except (ValueError, KeyError) as exc:
-        raise XASDataError(f"xraydb has no {edge} edge for {symbol} ({exc}).") from exc
-    if found is None:
-        raise XASDataError(f"xraydb has no {edge} edge for {symbol}.")
-    return float(found.energy) / 1000.0
-
-
 def _edge_features(symbol, edge, z):
     from pymatgen.core import Element
 
@@ -429,6 +417,6 @@ def _edge_features(symbol, edge, z):
             f"unknown edge {edge!r}; expected one of {sorted(EDGE_QUANTUM_NUMBERS)}."
         )
     n, ell, j = EDGE_QUANTUM_NUMBERS[edge]
-    energy = _edge_energy_kev(Element.from_Z(int(z)).symbol, edge)
+    energy = edge_energy(Element.from_Z(int(z)).symbol, edge) / 1000.0  # keV
     return np.array([n, ell, j, energy], dtype=np.float64)
 
