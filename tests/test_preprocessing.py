@@ -504,6 +504,11 @@ def test_exafs_extractor_errors_name_the_row(toy_records):
         EXAFSExtractor().transform(make_frame([e, e[short]], [mu, mu[short]]))
     with pytest.raises(XASDataError, match="XANES rows only"):
         EXAFSExtractor().transform(XASDataset.from_records(toy_records))
+    # a spectrum starting above the tabulated Cu K edge has no pre-edge to fit
+    late = e > 8985.0
+    with pytest.raises(XASDataError, match=r"row 1 .*tabulated E0 = 8979 eV lies outside"):
+        EXAFSExtractor(e0="tabulated").transform(make_frame([e, e[late]], [mu, mu[late]]))
+    assert len(EXAFSExtractor(e0="tabulated").transform(make_frame([e], [mu]))) == 1
 
 
 # --------------------------------------------------------------------- broadening

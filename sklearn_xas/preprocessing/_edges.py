@@ -212,8 +212,12 @@ def find_e0(x, y, *, smooth=DEFAULT_E0_SMOOTH):
     return float(spectra_e0(spectra, smooth=float(smooth), step="find_e0")[0])
 
 
-def tabulated_e0(frame, *, step):
-    """Tabulated edge energy of each row's ``(absorbing_element, edge)``."""
+def tabulated_e0(frame, *, step, inside=None):
+    """Tabulated edge energy of each row's ``(absorbing_element, edge)``.
+
+    With ``inside`` (the rows' :class:`Spectra`), an E0 outside a row's energy range
+    raises: a pre-edge line cannot be fitted there.
+    """
     missing = [c for c in ("absorbing_element", "edge") if c not in frame.columns]
     if missing:
         raise XASDataError(f"{step}: tabulated E0 needs the column(s) {missing}.")
@@ -227,6 +231,15 @@ def tabulated_e0(frame, *, step):
             except XASDataError as exc:
                 raise XASDataError(f"{step}: {row_label(frame, i)}: {exc}") from exc
         out[i] = cache[pair]
+    if inside is not None:
+        bad = (out <= inside.first) | (out >= inside.last)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise XASDataError(
+                f"{step}: {row_label(frame, i)}: the tabulated E0 = {out[i]:.6g} eV lies "
+                f"outside the spectrum [{inside.first[i]:.6g}, {inside.last[i]:.6g}] eV; "
+                "use e0='data'."
+            )
     return out
 
 

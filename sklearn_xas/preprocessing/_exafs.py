@@ -466,7 +466,7 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
             frame, step=step, min_points=MIN_POINTS_E0, why=" to differentiate for E0"
         )
         if self.e0 == "tabulated":
-            e0 = tabulated_e0(frame, step=step)
+            e0 = tabulated_e0(frame, step=step, inside=spectra)
         else:
             e0 = spectra_e0(spectra, smooth=self.e0_smooth, frame=frame, step=step)
         normalizer = EdgeStepNormalizer()

@@ -227,15 +227,7 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
         out = spectra.y.copy()
         if self.mode == "edge_step":
             if self.e0 == "tabulated":
-                e0 = tabulated_e0(frame, step=step)
-                bad = (e0 <= spectra.first) | (e0 >= spectra.last)
-                if bad.any():
-                    i = int(np.argmax(bad))
-                    raise XASDataError(
-                        f"{step}: {row_label(frame, i)}: the tabulated E0 = {e0[i]:.6g} eV "
-                        f"lies outside the spectrum [{spectra.first[i]:.6g}, "
-                        f"{spectra.last[i]:.6g}] eV; use e0='data'."
-                    )
+                e0 = tabulated_e0(frame, step=step, inside=spectra)
             else:
                 e0 = spectra_e0(spectra, smooth=self.e0_smooth, frame=frame, step=step)
             for rows, x, y in spectra.by_length():
