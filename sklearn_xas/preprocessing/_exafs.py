@@ -469,26 +469,44 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
             e0 = tabulated_e0(frame, step=step, inside=spectra)
         else:
             e0 = spectra_e0(spectra, smooth=self.e0_smooth, frame=frame, step=step)
+        top = energy_to_k(spectra.last, e0)
+        if self.kmax is not None:
+            top = np.minimum(top, self.kmax)
+        # edge-step normalisation of all rows at once (rows of one length in one block)
         normalizer = EdgeStepNormalizer()
-        ks, chis = [], []
-        for i in progress(range(len(spectra)), desc=step, unit="spectrum"):
-            x, y = spectra.row(i)
-            top = energy_to_k(x[-1], e0[i])
-            if self.kmax is not None:
-                top = min(top, self.kmax)
-            if top < self.min_k:
+        norm = np.empty_like(spectra.y)
+        why = {}  # row -> why its edge step failed
+        for rows, x, y in spectra.by_length():
+            block, bad, reasons = normalizer._edge_step(x, y, e0[rows])
+            norm[spectra.starts[rows, None] + np.arange(x.shape[1])] = block
+            why.update((int(rows[j]), reasons[j]) for j in np.flatnonzero(bad))
+        short = top < self.min_k
+        failed = short.copy()
+        failed[list(why)] = True
+        if failed.any():
+            i = int(np.argmax(failed))
+            if short[i]:
                 raise XASDataError(
-                    f"{step}: {row_label(frame, i)}: the spectrum reaches k = {top:.3g} "
+                    f"{step}: {row_label(frame, i)}: the spectrum reaches k = {top[i]:.3g} "
                     f"1/A above E0 = {e0[i]:.6g} eV, less than min_k = {self.min_k}; it "
                     "holds no EXAFS to extract."
                 )
-            norm, bad, why = normalizer._edge_step(x[None, :], y[None, :], e0[i : i + 1])
-            if bad[0]:
-                raise XASDataError(f"{step}: {row_label(frame, i)}: {why[0]}.")
-            k = self.kstep * np.arange(int(np.floor(top / self.kstep + 1e-9)) + 1)
-            mu_k = np.interp(k_to_energy(k, e0[i]), x, norm[0])
-            ks.append(k)
-            chis.append(mu_k - self._background(k, mu_k))
+            raise XASDataError(f"{step}: {row_label(frame, i)}: {why[i]}.")
+        # mu(k) on each row's k grid; rows on the same grid share one spline fit
+        n_k = np.floor(top / self.kstep + 1e-9).astype(int) + 1
+        mu_k = []
+        for i in progress(range(len(spectra)), desc=step, unit="spectrum"):
+            k = self.kstep * np.arange(n_k[i])
+            s = slice(spectra.starts[i], spectra.starts[i] + spectra.lengths[i])
+            mu_k.append(np.interp(k_to_energy(k, e0[i]), spectra.x[s], norm[s]))
+        ks, chis = [None] * len(spectra), [None] * len(spectra)
+        for n in np.unique(n_k):
+            rows = np.flatnonzero(n_k == n)
+            k = self.kstep * np.arange(n)
+            block = np.vstack([mu_k[i] for i in rows])
+            chi = block - self._background(k, block.T).T
+            for j, i in enumerate(rows):
+                ks[i], chis[i] = k.copy(), chi[j]
         out = frame.copy()
         out["spectrum_type"] = "EXAFS"
         out["x"] = pd.Series(ks, index=frame.index, dtype=object)
@@ -496,7 +514,10 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
         return out
 
     def _background(self, k, mu_k):
-        """Least-squares cubic spline through mu(k), knots spaced for R < rbkg."""
+        """Least-squares cubic spline through mu(k), knots spaced for R < rbkg.
+
+        ``mu_k`` is one spectrum (n_k,) or several as columns (n_k, n_spectra).
+        """
         n_coef = int(np.clip(1 + 2 * self.rbkg * (k[-1] - k[0]) / np.pi, 5, 128))
         inner = np.linspace(k[0], k[-1], n_coef - 2)[1:-1]
         knots = np.r_[[k[0]] * 4, inner, [k[-1]] * 4]
