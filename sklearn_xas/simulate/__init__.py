@@ -15,10 +15,22 @@ from ._feff6 import (
     feff6_input,
     simulate_exafs,
 )
+from ._generator import (
+    DISORDER_RANGES,
+    GeneratedStructure,
+    generate_structures,
+    relax_structures,
+    sample_disorder,
+)
 from ._prototypes import build_prototype, prototype_structures
 
 __all__ = [
     "DEFAULT_K",
+    "DISORDER_RANGES",
+    "GeneratedStructure",
+    "generate_structures",
+    "relax_structures",
+    "sample_disorder",
     "FeffError",
     "average_by_structure",
     "build_prototype",

@@ -170,7 +170,9 @@ def _run_site(material_id, structure, index, element, multiplicity, params, work
         k, chi, feff_seconds = _simulate(
             structure, index, edge=edge, rmax=params["rmax"],
             cluster_radius=params["cluster_radius"], nleg=params["nleg"],
-            sigma2=params["sigma2"], s02=params["s02"], e0=params["e0"], k=params["k"],
+            sigma2=params["sigma2"], s02=params["s02"], e0=params["e0"],
+            temperature=params["temperature"], debye_temperature=params["debye_temperature"],
+            k=params["k"],
             k_edge_max_z=params["k_edge_max_z"], workdir=folder, keep_files=folder is not None,
             timeout=params["timeout"],
         )
@@ -192,7 +194,8 @@ def _run_site(material_id, structure, index, element, multiplicity, params, work
 
 def simulate_dataset(structures, *, sites="inequivalent", absorbers=None, material_ids=None,
                      edge=None, rmax=6.0, cluster_radius=None, nleg=4, sigma2=0.003, s02=1.0,
-                     e0=0.0, k=None, k_edge_max_z=56, symprec=0.1, workdir=None, n_jobs=None,
+                     e0=0.0, temperature=None, debye_temperature=None, k=None,
+                     k_edge_max_z=56, symprec=0.1, workdir=None, n_jobs=None,
                      progress=None, on_error="report", timeout=120):
     """Simulate EXAFS chi(k) for many sites with FEFF6L, in parallel.
 
@@ -218,7 +221,8 @@ def simulate_dataset(structures, *, sites="inequivalent", absorbers=None, materi
         Ids of a sequence of structures (default ``"<reduced formula>-<position>"``).
     edge : {"K", "L1", "L2", "L3"} or None, default=None
         ``None``: K edge up to ``k_edge_max_z``, L3 above.
-    rmax, cluster_radius, nleg, sigma2, s02, e0, k, k_edge_max_z, timeout
+    rmax, cluster_radius, nleg, sigma2, s02, e0, temperature, debye_temperature, k, \
+    k_edge_max_z, timeout
         Passed to :func:`simulate_exafs`.
     symprec : float, default=0.1
         Symmetry tolerance (Angstrom) of the site analysis.
@@ -272,7 +276,8 @@ def simulate_dataset(structures, *, sites="inequivalent", absorbers=None, materi
         raise ValueError(f"on_error must be 'report', 'skip' or 'raise', got {on_error!r}.")
     items = _as_structures(structures, material_ids)
     params = dict(edge=edge, rmax=float(rmax), cluster_radius=cluster_radius, nleg=int(nleg),
-                  sigma2=float(sigma2), s02=float(s02), e0=float(e0), k=_check_k(k),
+                  sigma2=float(sigma2), s02=float(s02), e0=float(e0),
+                  temperature=temperature, debye_temperature=debye_temperature, k=_check_k(k),
                   k_edge_max_z=int(k_edge_max_z), timeout=timeout)
     plan = _site_plan(items, sites, absorbers, symprec)
     if not plan:

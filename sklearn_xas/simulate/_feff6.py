@@ -268,7 +268,8 @@ def run_feff6l(folder, *, timeout=120):
     return paths
 
 
-def chi_from_paths(paths, k, *, sigma2=0.003, s02=1.0, e0=0.0):
+def chi_from_paths(paths, k, *, sigma2=0.003, s02=1.0, e0=0.0, temperature=None,
+                   debye_temperature=None):
     """Sum chi(k) over FEFF path files with xraylarch.
 
     Parameters
@@ -278,11 +279,16 @@ def chi_from_paths(paths, k, *, sigma2=0.003, s02=1.0, e0=0.0):
     k : array-like of shape (n_points,)
         Uniform k grid in 1/Angstrom starting at 0 (larch's convention).
     sigma2 : float, default=0.003
-        Debye-Waller factor (Angstrom^2) of every path.
+        Debye-Waller factor (Angstrom^2) of every path; with ``temperature`` and
+        ``debye_temperature`` the static part added to each path's thermal one.
     s02 : float, default=1.0
         Amplitude reduction factor.
     e0 : float, default=0.0
         Energy shift (eV).
+    temperature, debye_temperature : float or None, default=None
+        Sample and Debye temperature (K). Given both, each path also gets the thermal
+        sigma^2 of the correlated Debye model (larch's ``sigma2_debye``, from the
+        path's geometry and atomic masses).
 
     Returns
     -------
@@ -298,6 +304,13 @@ def chi_from_paths(paths, k, *, sigma2=0.003, s02=1.0, e0=0.0):
         groups = [
             xafs.feffpath(str(p), s02=s02, e0=e0, sigma2=sigma2, deltar=0.0) for p in paths
         ]
+        if (temperature is None) != (debye_temperature is None):
+            raise ValueError("Give both temperature and debye_temperature, or neither.")
+        if temperature is not None:
+            for g in groups:
+                g.sigma2 = sigma2 + float(
+                    xafs.sigma2_debye(float(temperature), float(debye_temperature), g)
+                )
         try:
             out = xafs.ff2chi(groups, k=k)
         except (TypeError, AttributeError, IndexError):
@@ -325,8 +338,8 @@ def _check_k(k):
 
 
 def simulate_exafs(structure, index, *, edge=None, rmax=6.0, cluster_radius=None, nleg=4,
-                   sigma2=0.003, s02=1.0, e0=0.0, k=None, k_edge_max_z=56, workdir=None,
-                   keep_files=False, timeout=120):
+                   sigma2=0.003, s02=1.0, e0=0.0, temperature=None, debye_temperature=None,
+                   k=None, k_edge_max_z=56, workdir=None, keep_files=False, timeout=120):
     """Simulate the EXAFS chi(k) of one absorbing site with FEFF6L.
 
     Writes ``feff.inp`` (see :func:`feff6_input`), runs the FEFF6L binary that
@@ -349,11 +362,15 @@ def simulate_exafs(structure, index, *, edge=None, rmax=6.0, cluster_radius=None
     nleg : int, default=4
         Largest number of legs of a path.
     sigma2 : float, default=0.003
-        Debye-Waller factor (Angstrom^2), the same for every path.
+        Debye-Waller factor (Angstrom^2), the same for every path (with
+        ``temperature``: the static part added to each path's thermal one).
     s02 : float, default=1.0
         Amplitude reduction factor S0^2.
     e0 : float, default=0.0
         Energy shift (eV).
+    temperature, debye_temperature : float or None, default=None
+        Sample and Debye temperature (K): each path gets its own thermal sigma^2 from
+        the correlated Debye model (see :func:`chi_from_paths`).
     k : array-like or None, default=None
         Uniform k grid starting at 0 (1/Angstrom); ``None`` means 0 to 16 in steps
         of 0.05 (:data:`DEFAULT_K`).
@@ -403,13 +420,16 @@ def simulate_exafs(structure, index, *, edge=None, rmax=6.0, cluster_radius=None
     """
     k, chi, _ = _simulate(structure, index, edge=edge, rmax=rmax,
                           cluster_radius=cluster_radius, nleg=nleg, sigma2=sigma2, s02=s02,
-                          e0=e0, k=k, k_edge_max_z=k_edge_max_z, workdir=workdir,
+                          e0=e0, temperature=temperature,
+                          debye_temperature=debye_temperature, k=k,
+                          k_edge_max_z=k_edge_max_z, workdir=workdir,
                           keep_files=keep_files, timeout=timeout)
     return k, chi
 
 
 def _simulate(structure, index, *, edge, rmax, cluster_radius, nleg, sigma2, s02, e0, k,
-              k_edge_max_z, workdir, keep_files, timeout):
+              k_edge_max_z, workdir, keep_files, timeout, temperature=None,
+              debye_temperature=None):
     """:func:`simulate_exafs`, also returning the seconds FEFF6L itself took."""
     k = _check_k(k)
     text = feff6_input(structure, index, edge=edge, rmax=rmax, cluster_radius=cluster_radius,
@@ -428,7 +448,8 @@ def _simulate(structure, index, *, edge, rmax, cluster_radius, nleg, sigma2, s02
         t0 = time.perf_counter()
         paths = run_feff6l(folder, timeout=timeout)
         feff_seconds = time.perf_counter() - t0
-        chi = chi_from_paths(paths, k, sigma2=sigma2, s02=s02, e0=e0)
+        chi = chi_from_paths(paths, k, sigma2=sigma2, s02=s02, e0=e0, temperature=temperature,
+                             debye_temperature=debye_temperature)
     finally:
         if remove_folder:
             shutil.rmtree(folder, ignore_errors=True)

@@ -146,7 +146,8 @@ def _metallic_radius(el):
 # -------------------------------------------------------------------- builders
 #: spglib Hall numbers of the space groups used (Fd-3m in origin choice 1, R-3c hexagonal).
 HALL = {"Fm-3m": 523, "Pm-3m": 517, "F-43m": 512, "P6_3mc": 480, "P4_2/mnm": 419,
-        "R-3c": 460, "Im-3m": 529, "P6_3/mmc": 488, "Fd-3m": 525}
+        "R-3c": 460, "Im-3m": 529, "P6_3/mmc": 488, "Fd-3m": 525, "P-3m1": 456, "Pa-3": 501,
+        "Pn-3m": 522, "P6/mmm": 485}
 
 
 def _from_sg(sg, lattice, species, coords):
@@ -232,6 +233,21 @@ def _reference_cell(name, n_species):
     if name == "hcp":
         return _from_sg("P6_3/mmc", Lattice.hexagonal(3.0, 3.0 * np.sqrt(8 / 3)), species,
                         [[1 / 3, 2 / 3, 0.25]])
+    if name == "nias":  # NiAs: cation 2a, anion 2c
+        return _from_sg("P6_3/mmc", Lattice.hexagonal(3.6, 5.0), species,
+                        [[0, 0, 0], [1 / 3, 2 / 3, 0.25]])
+    if name == "cdi2":  # CdI2: cation 1a, anion 2d
+        return _from_sg("P-3m1", Lattice.hexagonal(4.2, 6.8), species,
+                        [[0, 0, 0], [1 / 3, 2 / 3, 0.25]])
+    if name == "pyrite":  # FeS2: cation 4a, anion 8c (X2 dimers)
+        return _from_sg("Pa-3", Lattice.cubic(5.4), species, [[0, 0, 0], [0.385] * 3])
+    if name == "cuprite":  # Cu2O, origin choice 2: cation 4b, anion 2a
+        return _from_sg("Pn-3m", Lattice.cubic(4.3), species, [[0, 0, 0], [0.25] * 3])
+    if name == "l12":  # Cu3Au: majority 3c, minority 1a
+        return _from_sg("Pm-3m", Lattice.cubic(3.8), species, [[0, 0.5, 0.5], [0, 0, 0]])
+    if name == "alb2":  # AlB2: metal 1a, boron 2d
+        return _from_sg("P6/mmm", Lattice.hexagonal(3.0, 3.3), species,
+                        [[0, 0, 0], [1 / 3, 2 / 3, 0.5]])
     raise ValueError(f"unknown prototype {name!r}")
 
 
@@ -249,7 +265,8 @@ def build_prototype(name, species, bonds):
     ----------
     name : str
         One of ``rocksalt, cscl, zincblende, wurtzite, fluorite, antifluorite, rutile,
-        corundum, perovskite, spinel, bcc, fcc, hcp, diamond``.
+        corundum, perovskite, spinel, bcc, fcc, hcp, diamond, nias, cdi2, pyrite, cuprite,
+        l12, alb2``.
     species : list of str
         Elements in the prototype's site order (cation(s) first, anion last; see the
         source).
