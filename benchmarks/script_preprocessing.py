@@ -83,8 +83,8 @@ def main(argv=None):
                         help="spectra for the slow larch baseline (rates are per spectrum)")
     args = parser.parse_args(argv)
 
+    from sklearn_xas._core import frame_e0
     from sklearn_xas.preprocessing import EdgeStepNormalizer, SpectrumResampler, find_e0
-    from sklearn_xas.preprocessing._edges import frame_e0
 
     t0 = time.perf_counter()
     frame = load_cu()

@@ -66,11 +66,13 @@ def toy_records(nacl):
     k = np.linspace(0.0, 14.0, 281)
     recs = []
     for mid, idx, el in [("toy-1", 0, "Na"), ("toy-1", 4, "Cl"), ("toy-2", 0, "Na")]:
-        r = 2.82 if el == "Na" else 2.82
+        # both first shells sit at 2.82 A in NaCl; the backscatterer (Cl for Na, Na for
+        # Cl) sets the phase and the k-dependence of the amplitude
+        phase, damping = (0.0, 0.01) if el == "Na" else (1.1, 0.03)
         recs.append(
             dict(material_id=mid, absorbing_index=idx, absorbing_element=el, edge="K",
                  spectrum_type="EXAFS", structure=nacl, x=k,
-                 y=np.sin(2 * k * r) * np.exp(-0.01 * k**2) / np.maximum(k, 1.0),
+                 y=np.sin(2 * k * 2.82 + phase) * np.exp(-damping * k**2) / np.maximum(k, 1.0),
                  multiplicity=4)
         )
     return recs

@@ -10,9 +10,10 @@ import pytest
 from sklearn_xas.datasets import XASDataset, extract_archive, get_data_home
 from sklearn_xas.exceptions import MissingOptionalDependencyError, XASDataError
 from sklearn_xas.utils import (
-    as_frame,
+    check_frame,
     check_spectrum_type,
     import_optional,
+    is_frame,
     progress,
     resolve_device,
     row_label,
@@ -21,14 +22,14 @@ from sklearn_xas.utils import (
 from sklearn_xas.utils.discovery import all_estimators
 
 
-def test_as_frame_accepts_dataset_and_frame(toy_records):
+def test_check_frame_accepts_dataset_and_frame(toy_records):
     data = XASDataset.from_records(toy_records)
-    assert as_frame(data, ["x", "y"]) is data.frame
-    assert as_frame(data.frame) is data.frame
+    assert check_frame(data, ["x", "y"]) is data.frame
+    assert check_frame(data.frame) is data.frame
     with pytest.raises(TypeError, match="XASDataset"):
-        as_frame(np.zeros((2, 2)), step="MyStep")
+        check_frame(np.zeros((2, 2)), step="MyStep")
     with pytest.raises(XASDataError, match=r"MyStep: X lacks the column\(s\) \['z'\]"):
-        as_frame(data, ["z"], step="MyStep")
+        check_frame(data, ["z"], step="MyStep")
 
 
 def test_spectrum_type_checks_name_the_row(toy_records):
@@ -93,14 +94,25 @@ def test_all_estimators_filters():
         all_estimators("clusterer")
 
 
-def test_as_frame_accepts_rows_as_cv_splitters_give_them(toy_records):
+def test_scikit_learn_indexing_keeps_a_dataset_a_dataset(toy_records):
     from sklearn.utils import _safe_indexing
 
     data = XASDataset.from_records(toy_records)
-    rows = _safe_indexing(data, [2, 0])  # what GridSearchCV does with an XASDataset
-    frame = as_frame(rows, ["structure", "x"])
+    for key in ([2, 0], np.array([2, 0]), np.array([False, True, True])[[2, 0, 1]]):
+        fold = _safe_indexing(data, key)  # what GridSearchCV does with an XASDataset
+        assert isinstance(fold, XASDataset), type(fold)
+    fold = _safe_indexing(data, [2, 0])
+    frame = check_frame(fold, ["structure", "x"])
     assert list(frame["material_id"]) == ["toy-2", "toy-1"]
     np.testing.assert_array_equal(frame["y"].iloc[1], data[0].y)
+    assert _safe_indexing(data, slice(1, 3)).shape[0] == 2
+
+
+def test_check_frame_accepts_rows_of_a_dataset(toy_records):
+    data = XASDataset.from_records(toy_records)
+    frame = check_frame(list(data)[::-1], ["structure", "x"])
+    assert list(frame["material_id"]) == ["toy-2", "toy-1", "toy-1"]
+    assert is_frame(list(data)) and not is_frame([]) and not is_frame(np.zeros((2, 2)))
 
 
 def test_subpackages_and_cli_do_not_import_torch():

@@ -5,20 +5,33 @@ spectrum (``material_id``, ``absorbing_index``, ``absorbing_element``, ``edge``,
 ``spectrum_type``, ``structure``, ``x``, ``y``, ``multiplicity``, ``source``).
 """
 
-from ._archive import extract_archive, get_data_home
-from ._bundled import load_prototype_exafs, prototype_exafs_info
-from ._dataset import (
+from .._core import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     SPECTRUM_TYPES,
     SiteSpectrum,
     XASDataset,
+    extract_archive,
+    get_data_home,
 )
+from ._bundled import load_prototype_exafs, prototype_exafs_info
 from ._feff import FEFF_LAYOUT, format_poscar, load_feff_tree, parse_poscar, write_feff_tree
 from ._json import document_to_record, fetch_materials_project, load_xas_json
+from ._measured import (
+    ATHENA_PROCESSING,
+    COLUMN_SUFFIXES,
+    MEASURED_COLUMNS,
+    load,
+    load_athena,
+    load_columns,
+    load_xdi,
+)
 
 __all__ = [
+    "ATHENA_PROCESSING",
+    "COLUMN_SUFFIXES",
     "FEFF_LAYOUT",
+    "MEASURED_COLUMNS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "SPECTRUM_TYPES",
@@ -29,9 +42,13 @@ __all__ = [
     "fetch_materials_project",
     "format_poscar",
     "get_data_home",
+    "load",
+    "load_athena",
+    "load_columns",
     "load_feff_tree",
     "load_prototype_exafs",
     "load_xas_json",
+    "load_xdi",
     "parse_poscar",
     "prototype_exafs_info",
     "write_feff_tree",

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core import XASDataset, edge_energy
 from ..exceptions import XASDataError
-from ._dataset import XASDataset
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPECTRA_FILE = "prototype_exafs.npz"
@@ -119,7 +119,6 @@ def load_prototype_exafs(*, as_frame=False, elements=None, prototypes=None):
     """
     from pymatgen.core import Structure
 
-    from ..preprocessing import edge_energy
 
     arrays, info = _read_files()
     mids = arrays["material_id"].astype(str)

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
+from .._core import SPECTRUM_TYPES, check_frame, collect_records, row_label
 from ..exceptions import XASDataError
 from ..utils import progress as _progress
-from ._dataset import SPECTRUM_TYPES, collect_records
 
 #: spectrum type -> (sub-folder of a material, spectrum file name)
 FEFF_LAYOUT = {"XANES": ("FEFF-XANES", "xmu.dat"), "EXAFS": ("FEFF-EXAFS", "chi.dat")}
@@ -755,9 +755,8 @@ def write_feff_tree(data, path, *, overwrite=False):
     >>> sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     ['mp-30/FEFF-XANES/000_Cu/xmu.dat', 'mp-30/POSCAR']
     """
-    from ..utils import as_frame, row_label
 
-    frame = as_frame(data, ("material_id", "absorbing_index", "absorbing_element", "edge",
+    frame = check_frame(data, ("material_id", "absorbing_index", "absorbing_element", "edge",
                             "spectrum_type", "structure", "x", "y"), step="write_feff_tree")
     if not len(frame):
         raise XASDataError("write_feff_tree: the data set holds no rows.")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._core import collect_records, site_elements
 from ..exceptions import XASDataError
 from ..utils import import_optional
-from ._dataset import _site_elements, collect_records
 
 #: Symmetry tolerance (Angstrom) used to decide that all sites of an element are equivalent.
 SYMPREC = 0.1
@@ -83,7 +83,7 @@ def _structure(value, label):
 
 def _infer_index(structure, element, label):
     """The absorbing site when it is unambiguous: (index, multiplicity)."""
-    sites = [i for i, site in enumerate(structure) if element in _site_elements(site)]
+    sites = [i for i, site in enumerate(structure) if element in site_elements(site)]
     formula = structure.composition.reduced_formula
     if not sites:
         raise XASDataError(f"{label}: the structure ({formula}) holds no {element} site.")

@@ -21,10 +21,9 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
-from ..datasets._dataset import _site_elements
+from .._core import XASDataset, check_frame, is_frame, list_records, row_label, site_elements
 from ..exceptions import SkippedRecordsWarning, XASDataError
-from ..utils import as_frame, progress, row_label
-from ..utils._messages import list_records
+from ..utils import progress
 
 ON_ERROR_OPTIONS = ("raise", "nan")
 
@@ -81,9 +80,9 @@ def site_frame(X, *, step):
 
     Parameters
     ----------
-    X : XASDataset, DataFrame, sequence of (structure, index) or of SiteSpectrum
-        A sequence of :class:`~sklearn_xas.datasets.SiteSpectrum` is what
-        scikit-learn's cross-validation makes of an ``XASDataset``.
+    X : XASDataset, DataFrame, sequence of SiteSpectrum or of (structure, index)
+        Frame input as :func:`~sklearn_xas.utils.check_frame` defines it, or plain
+        ``(structure, index)`` pairs.
     step : str
         Name of the caller, for messages.
 
@@ -91,26 +90,15 @@ def site_frame(X, *, step):
     -------
     frame : pandas.DataFrame
     """
-    from ..datasets import XASDataset
 
-    if isinstance(X, (XASDataset, pd.DataFrame)):
-        return as_frame(X, ["structure", "absorbing_index"], step=step)
+    if isinstance(X, (XASDataset, pd.DataFrame)) or is_frame(X):
+        return check_frame(X, ["structure", "absorbing_index"], step=step)
     if isinstance(X, (str, bytes)) or not hasattr(X, "__iter__"):
         raise TypeError(
             f"{step}: X must be an XASDataset, its .frame, or a sequence of (structure, index) "
             f"pairs; got {type(X).__name__}."
         )
     items = list(X)
-    if items and all(hasattr(it, "structure") and hasattr(it, "absorbing_index") for it in items):
-        # SiteSpectrum records, e.g. what sklearn's CV splitters make of an XASDataset.
-        columns = {
-            "structure": _object_column([it.structure for it in items]),
-            "absorbing_index": _object_column([it.absorbing_index for it in items]),
-        }
-        for name in ("material_id", "absorbing_element", "edge"):
-            if all(hasattr(it, name) for it in items):
-                columns[name] = _object_column([getattr(it, name) for it in items])
-        return pd.DataFrame(columns)
     structures, indices = [], []
     for i, item in enumerate(items):
         if isinstance(item, (str, bytes)) or not hasattr(item, "__len__") or len(item) != 2:
@@ -152,7 +140,7 @@ def check_site(structure, index, element=None):
             f"({structure.composition.reduced_formula})"
         )
     if element is not None and not pd.isna(element):
-        found = _site_elements(structure[int(index)])
+        found = site_elements(structure[int(index)])
         if str(element) not in found:
             return (
                 f"absorbing_index {index} points at a {'/'.join(sorted(found))} site, not at "

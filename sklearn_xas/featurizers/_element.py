@@ -12,9 +12,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._core import check_frame, edge_energy, row_label
 from ..exceptions import XASDataError
-from ..preprocessing._edges import edge_energy
-from ..utils import as_frame, row_label
 from ._base import check_on_error, warn_failed_rows
 
 #: Largest atomic number with tabulated properties.
@@ -305,7 +304,7 @@ class AbsorberElementEncoder(TransformerMixin, BaseEstimator):
         """(symbols, edges or None, frame or None) from ``X``."""
         step = type(self).__name__
         try:
-            frame = as_frame(X, ["absorbing_element"], step=step)
+            frame = check_frame(X, ["absorbing_element"], step=step)
         except TypeError:
             frame = None
         if frame is not None:

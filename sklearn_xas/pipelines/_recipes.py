@@ -21,9 +21,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._core import check_frame, check_spectrum_type
 from ..estimators import NeighborTypeClassifier, NNDistanceRegressor, SpectrumRegressor
 from ..exceptions import XASDataError
-from ..utils import as_frame, check_spectrum_type
+from ..featurizers import AbsorberElementEncoder, AbsorberRDFFeaturizer, CHGNetSiteEmbedder
+from ..preprocessing import ChiFourierTransform, EdgeStepNormalizer, KWeighter, SpectrumResampler
 
 #: XANES grid of the inverse recipes: energy relative to E0 found from the data (eV).
 XANES_GRID = (-5.0, 60.0, 131)
@@ -56,7 +58,6 @@ def xanes_branch(grid=XANES_GRID):
     >>> [name for name, _ in xanes_branch().steps]
     ['normalize', 'resample']
     """
-    from ..preprocessing import EdgeStepNormalizer, SpectrumResampler
 
     return Pipeline(
         [
@@ -92,7 +93,6 @@ def exafs_branch(grid=EXAFS_GRID, features="k", kweight=2):
     >>> [name for name, _ in exafs_branch(features="k+r").steps]
     ['resample', 'features']
     """
-    from ..preprocessing import ChiFourierTransform, KWeighter, SpectrumResampler
 
     if features not in ("k", "r", "k+r"):
         raise ValueError(f"features must be 'k', 'r' or 'k+r', got {features!r}.")
@@ -175,7 +175,7 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         self.kind = kind
 
     def _frame(self, X):
-        frame = as_frame(X, ["spectrum_type"], step=type(self).__name__)
+        frame = check_frame(X, ["spectrum_type"], step=type(self).__name__)
         if len(frame) == 0:
             raise XASDataError(f"{type(self).__name__}: X holds no rows.")
         return frame
@@ -339,14 +339,10 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
 
 
 def _element_width():
-    from ..featurizers import AbsorberElementEncoder
-
     return len(AbsorberElementEncoder().fit(["Cu"]).get_feature_names_out())
 
 
 def _inverse_features(kind, xanes_grid, exafs_grid, exafs_features, element_encoding):
-    from ..featurizers import AbsorberElementEncoder
-
     switch = SpectrumTypeSwitch(
         xanes=xanes_branch(xanes_grid),
         exafs=exafs_branch(exafs_grid, features=exafs_features),
@@ -402,8 +398,6 @@ def make_spectrum_pipeline(*, featurizer=None, **params):
     params.setdefault("n_ensemble", 5)
     regressor = SpectrumRegressor(**params)
     if featurizer is None:
-        from ..featurizers import AbsorberRDFFeaturizer, CHGNetSiteEmbedder
-
         featurizer = FeatureUnion(
             [
                 ("chgnet", CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=regressor.device)),

@@ -16,20 +16,14 @@ Steps on 2-D arrays on one common grid (they pass scikit-learn's common checks):
 - :class:`SpectralBroadener`: Gaussian/Lorentzian broadening and an energy shift.
 
 Physics shared by the steps: :func:`edge_energy` (tabulated, xraydb),
-:func:`find_e0` (from the data), :func:`energy_to_k`, :func:`k_to_energy`,
-:func:`ft_window`.
+:func:`find_e0` (from the data), :func:`edge_step` (the edge-step normalisation of
+:class:`EdgeStepNormalizer` as a function), :func:`energy_to_k`, :func:`k_to_energy`,
+:func:`ft_window`. They live in the bottom layer, which every step shares.
 """
 
+from .._core import edge_energy, edge_step, energy_to_k, find_e0, k_to_energy
 from ._broaden import SpectralBroadener
-from ._edges import edge_energy, find_e0
-from ._exafs import (
-    ChiFourierTransform,
-    EXAFSExtractor,
-    KWeighter,
-    energy_to_k,
-    ft_window,
-    k_to_energy,
-)
+from ._exafs import ChiFourierTransform, EXAFSExtractor, KWeighter, ft_window
 from ._normalize import EdgeStepNormalizer
 from ._resample import SpectrumResampler
 
@@ -41,6 +35,7 @@ __all__ = [
     "SpectralBroadener",
     "SpectrumResampler",
     "edge_energy",
+    "edge_step",
     "energy_to_k",
     "find_e0",
     "ft_window",

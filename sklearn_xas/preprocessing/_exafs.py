@@ -4,79 +4,29 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from scipy import constants
 from scipy.interpolate import make_lsq_spline
 from scipy.special import i0
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core import (
+    DEFAULT_E0_SMOOTH,
+    MIN_POINTS_E0,
+    check_frame,
+    check_spectrum_type,
+    edge_step,
+    energy_to_k,
+    frame_spectra,
+    k_to_energy,
+    row_label,
+    spectra_e0,
+    tabulated_e0,
+)
 from ..exceptions import XASDataError
-from ..utils import as_frame, check_spectrum_type, progress, row_label
+from ..utils import progress
 from ._common import FrameOutputMixin, fitted_grid
-from ._edges import DEFAULT_E0_SMOOTH, MIN_POINTS_E0, spectra_e0, tabulated_e0
 from ._grid import grid_feature_names, trapezoid_weights
-from ._spectra import frame_spectra
-
-#: 2 m_e / hbar^2 in 1/(eV Angstrom^2): k^2 = ETOK * (E - E0).
-ETOK = 2 * constants.m_e * constants.e / constants.hbar**2 * 1e-20
-
-
-def energy_to_k(energy, e0):
-    """Photo-electron wavenumber k (1/Angstrom) at ``energy`` above the edge ``e0`` (eV).
-
-    ``k = sqrt(2 m_e (E - E0)) / hbar``; below the edge, k is given the sign of
-    ``E - E0`` (``-sqrt(2 m_e |E - E0|) / hbar``), the convention of FEFF's
-    ``xmu.dat``, so that the conversion is one-to-one and :func:`k_to_energy`
-    inverts it.
-
-    Parameters
-    ----------
-    energy : float or array-like
-        Energies in eV.
-    e0 : float or array-like
-        Edge energy in eV (broadcast against ``energy``).
-
-    Returns
-    -------
-    k : float or ndarray
-
-    Examples
-    --------
-    >>> from sklearn_xas.preprocessing import energy_to_k
-    >>> round(float(energy_to_k(9079.0, 8979.0)), 4)
-    5.1232
-    """
-    de = np.asarray(energy, dtype=np.float64) - np.asarray(e0, dtype=np.float64)
-    k = np.sign(de) * np.sqrt(np.abs(de) * ETOK)
-    return k if k.ndim else float(k)
-
-
-def k_to_energy(k, e0=0.0):
-    """Energy (eV) at wavenumber ``k`` (1/Angstrom) above the edge ``e0``.
-
-    The inverse of :func:`energy_to_k`: ``E = E0 + sign(k) k**2 / ETOK``, with
-    ``1 / ETOK = hbar**2 / (2 m_e) = 3.80998 eV Angstrom**2``.
-
-    Parameters
-    ----------
-    k : float or array-like
-    e0 : float or array-like, default=0.0
-        Edge energy in eV; 0 gives E - E0.
-
-    Returns
-    -------
-    energy : float or ndarray
-
-    Examples
-    --------
-    >>> from sklearn_xas.preprocessing import k_to_energy
-    >>> round(float(k_to_energy(10.0)), 3)
-    380.998
-    """
-    k = np.asarray(k, dtype=np.float64)
-    e = np.asarray(e0, dtype=np.float64) + np.sign(k) * k**2 / ETOK
-    return e if e.ndim else float(e)
 
 
 def ft_window(k, *, kmin, kmax, dk=1.0, window="hanning"):
@@ -456,11 +406,9 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
             Naming the row: EXAFS rows, bad arrays, a k range shorter than ``min_k``,
             a non-positive edge step.
         """
-        from ._normalize import EdgeStepNormalizer
-
         self._validate_params()
         step = type(self).__name__
-        frame = as_frame(X, ("spectrum_type", "x", "y"), step=step)
+        frame = check_frame(X, ("spectrum_type", "x", "y"), step=step)
         check_spectrum_type(frame, "XANES", step=step)
         spectra = frame_spectra(
             frame, step=step, min_points=MIN_POINTS_E0, why=" to differentiate for E0"
@@ -473,11 +421,10 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
         if self.kmax is not None:
             top = np.minimum(top, self.kmax)
         # edge-step normalisation of all rows at once (rows of one length in one block)
-        normalizer = EdgeStepNormalizer()
         norm = np.empty_like(spectra.y)
         why = {}  # row -> why its edge step failed
         for rows, x, y in spectra.by_length():
-            block, bad, reasons = normalizer._edge_step(x, y, e0[rows])
+            block, bad, reasons = edge_step(x, y, e0[rows])
             norm[spectra.starts[rows, None] + np.arange(x.shape[1])] = block
             why.update((int(rows[j]), reasons[j]) for j in np.flatnonzero(bad))
         short = top < self.min_k

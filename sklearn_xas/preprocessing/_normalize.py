@@ -8,45 +8,24 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
+from .._core import (
+    DEFAULT_E0_SMOOTH,
+    MIN_POINTS_E0,
+    Spectra,
+    check_frame,
+    check_spectrum_type,
+    edge_step,
+    frame_spectra,
+    is_frame,
+    row_label,
+    spectra_e0,
+    tabulated_e0,
+)
 from ..exceptions import XASDataError
-from ..utils import as_frame, check_spectrum_type, row_label
-from ..utils._frame import is_frame
 from ._common import FrameOutputMixin
-from ._edges import DEFAULT_E0_SMOOTH, MIN_POINTS_E0, spectra_e0, tabulated_e0
 from ._grid import grid_feature_names, resolve_grid
-from ._spectra import Spectra, frame_spectra
 
 _MAX_NNORM = 3
-#: Shortest pre-edge range (eV) over which ``npre=None`` fits a line, not a constant.
-_MIN_PRE_SPAN = 20.0
-
-
-def _masked_polyfit(u, r, mask, degree):
-    """Least-squares polynomial of ``degree`` in ``u`` through ``r`` on ``mask``, per row.
-
-    Solves the normal equations built from the moments sum(u**k) and sum(u**k r) over
-    the mask. Returns coefficients of shape (n_rows, degree + 1), lowest order first.
-    """
-    p = degree + 1
-    moments = np.empty((u.shape[0], 2 * p - 1))
-    rhs = np.empty((u.shape[0], p))
-    power = mask.astype(np.float64)
-    for k in range(2 * p - 1):
-        moments[:, k] = power.sum(axis=1)
-        if k < p:
-            rhs[:, k] = (power * r).sum(axis=1)
-        power *= u
-    hankel = moments[:, np.add.outer(np.arange(p), np.arange(p))]
-    return np.linalg.solve(hankel, rhs[:, :, None])[:, :, 0]
-
-
-def _polyval(coefs, u):
-    out = np.zeros_like(u)
-    for c in coefs.T[::-1]:
-        out = out * u + c[:, None]
-    return out
-
-
 class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
                          auto_wrap_output_keys=None):
     """Normalise XANES spectra: edge step = 1 (as larch ``pre_edge`` and Athena), or max/area.
@@ -218,7 +197,7 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
         step = type(self).__name__
         frame = None
         if is_frame(X):
-            frame = as_frame(X, ("spectrum_type", "x", "y"), step=step)
+            frame = check_frame(X, ("spectrum_type", "x", "y"), step=step)
             check_spectrum_type(frame, "XANES", step=step)
             need = MIN_POINTS_E0 if self.mode == "edge_step" else 2
             spectra = frame_spectra(frame, step=step, min_points=need, why=" to normalise")
@@ -270,54 +249,8 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
 
     def _edge_step(self, x, y, e0):
         """Edge-step normalisation of rows of equal length; returns (norm, bad, why)."""
-        m, n = x.shape
-        u = x - e0[:, None]
-        first, last = u[:, 0], u[:, -1]
-        pre1 = np.maximum(u[:, 1] if self.pre1 is None else np.full(m, self.pre1), first)
-        pre2 = pre1 / 2 if self.pre2 is None else np.full(m, float(self.pre2))
-        pre1, pre2 = np.minimum(pre1, pre2), np.maximum(pre1, pre2)
-        norm2 = last if self.norm2 is None else np.minimum(float(self.norm2), last)
-        norm1 = np.minimum(25.0, norm2 / 3) if self.norm1 is None else np.full(m, self.norm1)
-        if self.nnorm is None:
-            span = norm2 - norm1
-            degree = np.where(span >= 300, 2, np.where(span >= 30, 1, 0))
-        else:
-            degree = np.full(m, int(self.nnorm))
-        scale = np.maximum(np.abs(u).max(axis=1, keepdims=True), 1e-12)
-        us = u / scale  # conditioning
-        # pre-edge: a line (npre=1, or a range of >= 20 eV), else the mean over the
-        # range, else (no point in the range) the first point
-        pre_mask = (u >= pre1[:, None]) & (u <= pre2[:, None])
-        count = pre_mask.sum(axis=1)
-        pre = np.repeat(y[:, :1], n, axis=1)
-        mean = (y * pre_mask).sum(axis=1) / np.maximum(count, 1)
-        pre[count > 0] = mean[count > 0, None]
-        if self.npre is None:
-            line = (count >= 3) & (pre2 - pre1 >= _MIN_PRE_SPAN)
-        else:
-            line = (count >= 3) & (self.npre == 1)
-        if line.any():
-            coefs = _masked_polyfit(us[line], y[line], pre_mask[line], 1)
-            pre[line] = _polyval(coefs, us[line])
-        # post-edge polynomial through mu - pre-edge line
-        post_mask = (u >= norm1[:, None]) & (u <= norm2[:, None])
-        count = post_mask.sum(axis=1)
-        degree = np.minimum(degree, np.maximum(count - 1, 0))
-        step = np.full(m, np.nan)
-        for d in np.unique(degree):
-            rows = (degree == d) & (count > 0)
-            if rows.any():
-                coefs = _masked_polyfit(us[rows], (y - pre)[rows], post_mask[rows], int(d))
-                step[rows] = coefs[:, 0]  # the polynomial at E0 (u = 0)
-        bad = ~(step > 0)
-        why = [
-            f"no points in the post-edge range [{a:.4g}, {b:.4g}] eV relative to E0 = "
-            f"{e:.6g} eV" if c == 0 else
-            f"the edge step is {s:.4g}, not positive (E0 = {e:.6g} eV): mu does not "
-            "rise across the edge"
-            for a, b, e, c, s in zip(norm1, norm2, e0, count, step)
-        ] if bad.any() else []
-        return (y - pre) / np.where(bad, 1.0, step)[:, None], bad, why
+        return edge_step(x, y, e0, pre1=self.pre1, pre2=self.pre2, norm1=self.norm1,
+                         norm2=self.norm2, nnorm=self.nnorm, npre=self.npre)
 
     def get_feature_names_out(self, input_features=None):
         """Output names for array input (``mu_e<energy>``); frames give frames.

@@ -7,11 +7,20 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._core import (
+    DEFAULT_E0_SMOOTH,
+    MIN_POINTS_E0,
+    check_frame,
+    check_spectrum_type,
+    frame_spectra,
+    interp_rows,
+    row_label,
+    single_spectrum_type,
+    spectra_e0,
+    tabulated_e0,
+)
 from ..exceptions import XASDataError
-from ..utils import as_frame, check_spectrum_type, row_label, single_spectrum_type
-from ._edges import DEFAULT_E0_SMOOTH, MIN_POINTS_E0, spectra_e0, tabulated_e0
 from ._grid import grid_feature_names, resolve_grid
-from ._spectra import frame_spectra, interp_rows
 
 _UNITS = {"XANES": "eV", "EXAFS": "1/A"}
 
@@ -123,7 +132,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _frame(self, X):
-        return as_frame(X, ("spectrum_type", "x", "y"), step=type(self).__name__)
+        return check_frame(X, ("spectrum_type", "x", "y"), step=type(self).__name__)
 
     def _spectra_and_offsets(self, frame):
         """The rows' spectra and what to add to the grid for each row."""

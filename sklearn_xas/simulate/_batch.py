@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ..datasets._dataset import XASDataset, _site_elements
+from .._core import XASDataset, check_frame, edge_energy, list_records, row_label, site_elements
 from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import progress as _progress
-from ..utils._messages import list_records
 from ._feff6 import FeffError, _check_k, _element_of, _simulate, default_edge, feff6l_executable
 
 
@@ -151,7 +150,6 @@ def _site_plan(items, sites, absorbers, symprec):
 
 
 def _edge_energy(element, edge):
-    from ..preprocessing import edge_energy
 
     try:
         return edge_energy(element, edge)
@@ -221,9 +219,11 @@ def simulate_dataset(structures, *, sites="inequivalent", absorbers=None, materi
         Ids of a sequence of structures (default ``"<reduced formula>-<position>"``).
     edge : {"K", "L1", "L2", "L3"} or None, default=None
         ``None``: K edge up to ``k_edge_max_z``, L3 above.
-    rmax, cluster_radius, nleg, sigma2, s02, e0, temperature, debye_temperature, k, \
-    k_edge_max_z, timeout
+    rmax, cluster_radius, nleg, sigma2, s02, e0, k, k_edge_max_z, timeout
         Passed to :func:`simulate_exafs`.
+    temperature, debye_temperature : float or None, default=None
+        Passed to :func:`simulate_exafs`: per-path thermal sigma^2 from the correlated
+        Debye model.
     symprec : float, default=0.1
         Symmetry tolerance (Angstrom) of the site analysis.
     workdir : path-like or None, default=None
@@ -354,9 +354,8 @@ def average_by_structure(X):
     >>> float(average_by_structure(data)["y"][0][0])
     2.0
     """
-    from ..utils import as_frame, row_label
 
-    frame = as_frame(X, ["material_id", "absorbing_element", "edge", "spectrum_type",
+    frame = check_frame(X, ["material_id", "absorbing_element", "edge", "spectrum_type",
                          "structure", "x", "y", "multiplicity"], step="average_by_structure")
     frame = frame.reset_index(drop=True)  # index labels are row positions from here on
     rows = []
@@ -381,7 +380,7 @@ def average_by_structure(X):
         w = np.asarray(weights, dtype=np.float64)
         y = np.average(np.vstack(group["y"].to_list()), axis=0, weights=w)
         structure = group["structure"].iloc[0]
-        n_element = sum(1 for site in structure if key[1] in _site_elements(site))
+        n_element = sum(1 for site in structure if key[1] in site_elements(site))
         rows.append(dict(zip(keys, key), structure=structure, x=x0.copy(), y=y,
                          n_sites=len(group), multiplicity=int(w.sum()),
                          coverage=float(w.sum() / n_element) if n_element else np.nan))

@@ -12,7 +12,9 @@ Debye-Waller factors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import warnings
 from dataclasses import dataclass
 
@@ -99,6 +101,13 @@ class GeneratedStructure:
         Primitive cell, sized from tabulated radii (before relaxation).
     rule : str
         The rule that chose the elements (for provenance).
+
+    Examples
+    --------
+    >>> from sklearn_xas.simulate import generate_structures
+    >>> g = generate_structures(1, elements=["Zn", "S"])[0]
+    >>> g.material_id, g.prototype, g.species, len(g.structure)
+    ('gen-wurtzite-ZnS', 'wurtzite', ('Zn', 'S'), 4)
     """
 
     material_id: str
@@ -354,12 +363,23 @@ def relax_structures(structures, *, steps=60, fmax=0.1, max_volume_change=0.4,
         reason, or ``None``). Rejected: non-finite or positive energy, a volume change
         beyond ``max_volume_change``, two atoms closer than 0.7 Angstrom, or a largest
         residual force above ``10 * fmax`` at the end.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_xas.simulate import relax_structures
+    >>> nacl = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"],
+    ...                                  [[0, 0, 0], [0.5, 0.5, 0.5]])
+    >>> [res] = relax_structures([nacl.get_primitive_structure()])
+    >>> res["rejected"] is None, 0.9 < res["volume_ratio"] < 1.15
+    (True, True)
     """
     from chgnet.model import CHGNet, StructOptimizer  # torch: imported when used
 
-    if model is None:
-        model = CHGNet.load(verbose=False)
-    opt = StructOptimizer(model=model, use_device="cpu")
+    with contextlib.redirect_stdout(io.StringIO()):  # CHGNet prints its set-up
+        if model is None:
+            model = CHGNet.load(verbose=False)
+        opt = StructOptimizer(model=model, use_device="cpu")
     out = []
     for s in structures:
         with warnings.catch_warnings():

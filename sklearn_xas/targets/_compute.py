@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from .._core import check_frame, list_records, row_label
 from ..exceptions import SkippedRecordsWarning, XASDataError
-from ..utils import as_frame, row_label
 from ..utils import progress as _progress
-from ..utils._messages import list_records
 from ._neighbors import METHODS, first_shell
 
 #: The targets :func:`compute_targets` knows, in their default order.
@@ -91,7 +90,7 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
     0         (Cl,)              2.82                    6
     1         (Na,)              2.82                    6
     """
-    frame = as_frame(data, ("structure", "absorbing_index"), step="compute_targets")
+    frame = check_frame(data, ("structure", "absorbing_index"), step="compute_targets")
     if isinstance(targets, str):
         targets = (targets,)
     targets = tuple(targets)

@@ -1,14 +1,18 @@
-"""Utilities shared by sklearn-xas steps (frames, devices, progress, optional imports)."""
+"""Utilities shared by sklearn-xas steps (frames, devices, progress, optional imports).
 
+:func:`check_frame` is the one contract of steps that take the data model as ``X``.
+"""
+
+from .._core import check_frame, check_spectrum_type, is_frame, row_label, single_spectrum_type
 from ._device import resolve_device
-from ._frame import as_frame, check_spectrum_type, row_label, single_spectrum_type
 from ._optional import import_optional
 from ._progress import progress
 
 __all__ = [
-    "as_frame",
+    "check_frame",
     "check_spectrum_type",
     "import_optional",
+    "is_frame",
     "progress",
     "resolve_device",
     "row_label",

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from .._core import extract_archive
+
 SHARED_DATA_ENV = "SKLEARN_XAS_SHARED_DATA"
 
 
@@ -30,7 +32,6 @@ def shared_archive(name):
 
     Returns ``None`` when the shared folder or the archive is absent.
     """
-    from ..datasets._archive import extract_archive
 
     root = shared_data_dir()
     if root is None or not (root / name).is_file():

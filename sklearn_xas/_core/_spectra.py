@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datasets._dataset import check_spectrum_arrays
 from ..exceptions import XASDataError
-from ..utils import row_label
+from ._dataset import check_spectrum_arrays
+from ._frame import row_label
 
 
 @dataclass

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SkippedRecordsWarning, XASDataError
-from ..utils._messages import list_records
+from ._messages import list_records
+from ._sites import site_elements
 
 #: Columns every frame holds, in this order.
 REQUIRED_COLUMNS = (
@@ -37,8 +38,9 @@ class SiteSpectrum:
     ----------
     material_id : str
         Identifier of the material (e.g. a Materials Project id).
-    absorbing_index : int
-        0-based index of the absorbing site in ``structure``.
+    absorbing_index : int or None
+        0-based index of the absorbing site in ``structure`` (``None`` for a measured
+        spectrum without a structure).
     absorbing_element : str
         Element symbol of the absorber.
     edge : str
@@ -46,8 +48,10 @@ class SiteSpectrum:
     spectrum_type : {"XANES", "EXAFS"}
         ``"XANES"``: ``x`` is energy in eV and ``y`` is mu(E); ``"EXAFS"``: ``x`` is
         k in 1/Angstrom and ``y`` is chi(k).
-    structure : pymatgen.core.Structure
-        The crystal structure holding the absorber.
+    structure : pymatgen.core.Structure or None
+        The crystal structure holding the absorber; ``None`` for a measured spectrum
+        (XDI, Athena, column files), which still has its element, edge and sample name
+        (``material_id``).
     x, y : ndarray of shape (n_points,)
         The spectrum.
     multiplicity : int or None
@@ -65,7 +69,7 @@ class SiteSpectrum:
     """
 
     material_id: str
-    absorbing_index: int
+    absorbing_index: int | None
     absorbing_element: str
     edge: str
     spectrum_type: str
@@ -83,6 +87,8 @@ class SiteSpectrum:
         -------
         site_id : str
         """
+        if self.absorbing_index is None:
+            return str(self.material_id)
         return f"{self.material_id}_{self.absorbing_index:03d}"
 
 
@@ -156,10 +162,6 @@ def check_spectrum_arrays(x, y, label):
     return x, y
 
 
-def _site_elements(site):
-    return {getattr(sp, "symbol", str(sp)) for sp in site.species.elements}
-
-
 def check_record(record):
     """Validate one site-spectrum record (a dict) and return it normalised.
 
@@ -195,6 +197,17 @@ def check_record(record):
     out["spectrum_type"] = kind
     out["x"], out["y"] = check_spectrum_arrays(out["x"], out["y"], label)
     structure = out["structure"]
+    out["edge"] = str(out["edge"])
+    out["material_id"] = str(out["material_id"])
+    if structure is None:  # a measured spectrum: no structure, no site to check
+        if out["absorbing_index"] is not None and not pd.isna(out["absorbing_index"]):
+            raise XASDataError(
+                f"{label}: absorbing_index {out['absorbing_index']!r} names a site, but the "
+                "record has no structure; give both or neither."
+            )
+        out["absorbing_index"] = None
+        out["absorbing_element"] = str(out["absorbing_element"])
+        return out
     try:
         index = int(out["absorbing_index"])
     except (TypeError, ValueError) as exc:
@@ -208,15 +221,13 @@ def check_record(record):
         )
     out["absorbing_index"] = index
     element = str(out["absorbing_element"])
-    found = _site_elements(structure[index])
+    found = site_elements(structure[index])
     if element not in found:
         raise XASDataError(
             f"{label}: absorbing_index {index} points at a {'/'.join(sorted(found))} site, "
             f"not at the declared absorbing element {element}."
         )
     out["absorbing_element"] = element
-    out["edge"] = str(out["edge"])
-    out["material_id"] = str(out["material_id"])
     return out
 
 
@@ -397,6 +408,41 @@ class XASDataset:
             key = np.flatnonzero(key)
         return XASDataset(self.frame.iloc[key], skipped=self.skipped, validate=False)
 
+    # scikit-learn's indexing (cross-validation, train_test_split, ...) takes rows of
+    # anything with ``iloc`` and ``take`` the pandas way: a fold of a data set is a
+    # data set, not a list of rows.
+    @property
+    def shape(self):
+        """``(n_site_spectra, n_columns)``, the shape of :attr:`frame`."""
+        return self.frame.shape
+
+    @property
+    def iloc(self):
+        """Positional row selection as on a DataFrame; returns data sets (an int: a row)."""
+        return _RowIndexer(self)
+
+    @property
+    def loc(self):
+        """As :attr:`iloc` (the frame's index is always ``0..n-1``); boolean masks too."""
+        return _RowIndexer(self)
+
+    def take(self, indices, axis=0):
+        """Rows at the positions ``indices`` as a data set (``DataFrame.take``).
+
+        Parameters
+        ----------
+        indices : array-like of int
+        axis : {0}, default=0
+            Only rows can be taken.
+
+        Returns
+        -------
+        dataset : XASDataset
+        """
+        if axis not in (0, "index"):
+            raise ValueError("An XASDataset takes rows only (axis=0).")
+        return self[np.asarray(indices, dtype=np.intp)]
+
     def __repr__(self):
         counts = self.frame["spectrum_type"].value_counts()
         kinds = ", ".join(f"{k}: {v}" for k, v in counts.items())
@@ -477,3 +523,15 @@ class XASDataset:
         splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=random_state)
         train_idx, test_idx = next(splitter.split(np.zeros(len(self)), groups=self.groups))
         return self[np.sort(train_idx)], self[np.sort(test_idx)]
+
+
+class _RowIndexer:
+    """``dataset.iloc[key]``: what ``dataset[key]`` gives."""
+
+    def __init__(self, dataset):
+        self._dataset = dataset
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            raise IndexError("An XASDataset is indexed by rows only; use .frame for columns.")
+        return self._dataset[key]

@@ -20,7 +20,7 @@ def list_records(lines, most=MAX_LISTED):
 
     Examples
     --------
-    >>> from sklearn_xas.utils._messages import list_records
+    >>> from sklearn_xas._core import list_records
     >>> print("skipped:" + list_records(["row 0", "row 3", "row 7"], most=2))
     skipped:
       row 0

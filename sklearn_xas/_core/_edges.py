@@ -9,8 +9,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..exceptions import XASDataError
-from ..utils import row_label
-from ._spectra import Spectra, frame_spectra, interp_rows
+from ._frame import row_label
+from ._spectra import frame_spectra, interp_rows
 
 #: Fewest points :func:`find_e0` accepts: a central derivative needs neighbours on
 #: both sides and the end points are never taken as the edge.
@@ -243,4 +243,124 @@ def tabulated_e0(frame, *, step, inside=None):
     return out
 
 
-__all__ = ["Spectra", "edge_energy", "find_e0", "frame_e0", "spectra_e0", "tabulated_e0"]
+#: Shortest pre-edge range (eV) over which ``npre=None`` fits a line, not a constant.
+_MIN_PRE_SPAN = 20.0
+
+
+def _masked_polyfit(u, r, mask, degree):
+    """Least-squares polynomial of ``degree`` in ``u`` through ``r`` on ``mask``, per row.
+
+    Solves the normal equations built from the moments sum(u**k) and sum(u**k r) over
+    the mask. Returns coefficients of shape (n_rows, degree + 1), lowest order first.
+    """
+    p = degree + 1
+    moments = np.empty((u.shape[0], 2 * p - 1))
+    rhs = np.empty((u.shape[0], p))
+    power = mask.astype(np.float64)
+    for k in range(2 * p - 1):
+        moments[:, k] = power.sum(axis=1)
+        if k < p:
+            rhs[:, k] = (power * r).sum(axis=1)
+        power *= u
+    hankel = moments[:, np.add.outer(np.arange(p), np.arange(p))]
+    return np.linalg.solve(hankel, rhs[:, :, None])[:, :, 0]
+
+
+def _polyval(coefs, u):
+    out = np.zeros_like(u)
+    for c in coefs.T[::-1]:
+        out = out * u + c[:, None]
+    return out
+
+
+def edge_step(x, y, e0, *, pre1=None, pre2=None, norm1=None, norm2=None, nnorm=None,
+              npre=None):
+    """Edge-step normalisation of spectra of equal length, as larch's ``pre_edge``.
+
+    A pre-edge line (or constant) is fitted over ``[pre1, pre2]`` and a post-edge
+    polynomial of mu - pre-edge over ``[norm1, norm2]`` (energies relative to E0);
+    the edge step is that polynomial at E0. ``None`` picks larch's defaults from each
+    spectrum's range (see :class:`~sklearn_xas.preprocessing.EdgeStepNormalizer`).
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n_spectra, n_points)
+        Energies (eV) and mu(E), one spectrum per row.
+    e0 : ndarray of shape (n_spectra,)
+        Edge energies (eV).
+    pre1, pre2, norm1, norm2 : float or None, default=None
+        Pre-edge and normalisation ranges relative to E0 (eV).
+    nnorm : int or None, default=None
+        Degree of the post-edge polynomial (``None``: 2, 1 or 0 by the range's span).
+    npre : int or None, default=None
+        1 fits a pre-edge line; ``None`` a line over ranges of >= 20 eV, else a mean.
+
+    Returns
+    -------
+    norm : ndarray of shape (n_spectra, n_points)
+        (mu - pre-edge) / edge step.
+    bad : ndarray of bool, shape (n_spectra,)
+        Rows without a positive edge step (left unscaled in ``norm``).
+    why : list of str
+        For each row when any is bad, why it is (empty otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas._core import edge_step
+    >>> e = np.linspace(8900.0, 9300.0, 801)[None, :]
+    >>> mu = 0.1 + 2.0 / (1 + np.exp(-(e - 8980.0) / 1.0))
+    >>> norm, bad, _ = edge_step(e, mu, np.array([8980.0]))
+    >>> round(float(norm[0, -1]), 3), bool(bad[0])
+    (1.0, False)
+    """
+    m, n = x.shape
+    u = x - e0[:, None]
+    first, last = u[:, 0], u[:, -1]
+    pre1 = np.maximum(u[:, 1] if pre1 is None else np.full(m, pre1), first)
+    pre2 = pre1 / 2 if pre2 is None else np.full(m, float(pre2))
+    pre1, pre2 = np.minimum(pre1, pre2), np.maximum(pre1, pre2)
+    norm2 = last if norm2 is None else np.minimum(float(norm2), last)
+    norm1 = np.minimum(25.0, norm2 / 3) if norm1 is None else np.full(m, norm1)
+    if nnorm is None:
+        span = norm2 - norm1
+        degree = np.where(span >= 300, 2, np.where(span >= 30, 1, 0))
+    else:
+        degree = np.full(m, int(nnorm))
+    scale = np.maximum(np.abs(u).max(axis=1, keepdims=True), 1e-12)
+    us = u / scale  # conditioning
+    # pre-edge: a line (npre=1, or a range of >= 20 eV), else the mean over the
+    # range, else (no point in the range) the first point
+    pre_mask = (u >= pre1[:, None]) & (u <= pre2[:, None])
+    count = pre_mask.sum(axis=1)
+    pre = np.repeat(y[:, :1], n, axis=1)
+    mean = (y * pre_mask).sum(axis=1) / np.maximum(count, 1)
+    pre[count > 0] = mean[count > 0, None]
+    if npre is None:
+        line = (count >= 3) & (pre2 - pre1 >= _MIN_PRE_SPAN)
+    else:
+        line = (count >= 3) & (npre == 1)
+    if line.any():
+        coefs = _masked_polyfit(us[line], y[line], pre_mask[line], 1)
+        pre[line] = _polyval(coefs, us[line])
+    # post-edge polynomial through mu - pre-edge line
+    post_mask = (u >= norm1[:, None]) & (u <= norm2[:, None])
+    count = post_mask.sum(axis=1)
+    degree = np.minimum(degree, np.maximum(count - 1, 0))
+    step = np.full(m, np.nan)
+    for d in np.unique(degree):
+        rows = (degree == d) & (count > 0)
+        if rows.any():
+            coefs = _masked_polyfit(us[rows], (y - pre)[rows], post_mask[rows], int(d))
+            step[rows] = coefs[:, 0]  # the polynomial at E0 (u = 0)
+    bad = ~(step > 0)
+    why = [
+        f"no points in the post-edge range [{a:.4g}, {b:.4g}] eV relative to E0 = "
+        f"{e:.6g} eV" if c == 0 else
+        f"the edge step is {s:.4g}, not positive (E0 = {e:.6g} eV): mu does not "
+        "rise across the edge"
+        for a, b, e, c, s in zip(norm1, norm2, e0, count, step)
+    ] if bad.any() else []
+    return (y - pre) / np.where(bad, 1.0, step)[:, None], bad, why
+
+__all__ = ["edge_energy", "edge_step", "find_e0", "frame_e0", "spectra_e0", "tabulated_e0"]

@@ -4,16 +4,22 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import XASDataError
+from ._dataset import SiteSpectrum, XASDataset
 
 
-def as_frame(X, columns=(), *, step=None):
-    """Return ``X`` as the data model's DataFrame, checking it has ``columns``.
+def check_frame(X, columns=(), *, step=None):
+    """Validate the ``X`` of a frame step and return it as the data model's DataFrame.
+
+    The one contract of every step that takes spectra or structures as ``X``: an
+    :class:`~sklearn_xas.datasets.XASDataset`, its ``frame`` (a pandas DataFrame with
+    the data model's columns), or what scikit-learn's indexing makes of them under
+    cross-validation (a data set or DataFrame again, since both have ``iloc`` and
+    ``take``). A list of :class:`~sklearn_xas.datasets.SiteSpectrum` rows (iterating
+    a data set) is accepted too.
 
     Parameters
     ----------
     X : XASDataset, pandas.DataFrame or list of SiteSpectrum
-        The data set, its ``frame``, or its rows (as scikit-learn's cross-validation
-        hands an ``XASDataset`` to each fold).
     columns : sequence of str
         Columns the caller needs.
     step : str, optional
@@ -26,25 +32,22 @@ def as_frame(X, columns=(), *, step=None):
     Raises
     ------
     TypeError
-        If ``X`` is neither a data set nor a DataFrame.
+        If ``X`` is none of those.
     XASDataError
         If required columns are missing.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_xas.utils import as_frame
+    >>> from sklearn_xas.utils import check_frame
     >>> frame = pd.DataFrame({"x": [None], "y": [None]})
-    >>> as_frame(frame, ["x", "y"]) is frame
+    >>> check_frame(frame, ["x", "y"]) is frame
     True
     """
-    from ..datasets._dataset import SiteSpectrum, XASDataset
-
     who = f"{step}: " if step else ""
     if isinstance(X, XASDataset):
         X = X.frame
-    elif isinstance(X, (list, tuple)) and X and all(isinstance(r, SiteSpectrum) for r in X):
-        # scikit-learn's CV splitters index an XASDataset row by row.
+    elif _is_row_list(X):
         X = pd.DataFrame([r.__dict__ for r in X])
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
@@ -57,12 +60,37 @@ def as_frame(X, columns=(), *, step=None):
     return X
 
 
-def is_frame(X):
-    """True if ``X`` is an XASDataset or a DataFrame holding spectra or structures."""
-    from ..datasets._dataset import XASDataset
+def _is_row_list(X):
+    return (isinstance(X, (list, tuple)) and len(X) > 0
+            and all(isinstance(r, SiteSpectrum) for r in X))
 
-    return isinstance(X, XASDataset) or (
-        isinstance(X, pd.DataFrame) and ({"x", "y"} <= set(X.columns) or "structure" in X.columns)
+
+def is_frame(X):
+    """True if ``X`` is frame input (see :func:`check_frame`), not an array.
+
+    A DataFrame counts when it holds spectra (``x`` and ``y``) or structures; steps
+    that also take arrays use this to choose their path.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_xas.utils import is_frame
+    >>> is_frame(pd.DataFrame({"x": [None], "y": [None]})), is_frame(np.zeros((2, 3)))
+    (True, False)
+    """
+    if isinstance(X, XASDataset) or _is_row_list(X):
+        return True
+    return isinstance(X, pd.DataFrame) and (
+        {"x", "y"} <= set(X.columns) or "structure" in X.columns
     )
 
 
