@@ -155,7 +155,7 @@ def make_recipe(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=None, d
     featurizer : {"rdf", "chgnet"}
         Forward recipe only: the project's fast radial-distribution featurizer of the
         absorbing site, or the recipe's default pretrained CHGNet embedding (better
-        on real structures; needs the ``embed`` extra; slower on CPU).
+        on real structures; slower on CPU).
     n_jobs, device, random_state
         Set on every step that has such a parameter.
     quick : bool

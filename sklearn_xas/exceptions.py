@@ -9,6 +9,10 @@ class XASDataError(ValueError):
     """
 
 
+class NoNeighborError(XASDataError):
+    """Raised when a neighbour-finding method finds no neighbour of a site at all."""
+
+
 class SkippedRecordsWarning(UserWarning):
     """Warned when an explicit error policy left records out or marked them.
 
@@ -19,8 +23,25 @@ class SkippedRecordsWarning(UserWarning):
     """
 
 
+class TargetFallbackWarning(UserWarning):
+    """Warned when a target came from the fallback neighbour rule for some rows.
+
+    ``rows`` holds their positions in the frame; the message names them.
+    """
+
+    def __init__(self, message, rows=()):
+        super().__init__(message)
+        self.rows = list(rows)
+
+
 class MissingOptionalDependencyError(ImportError):
     """Raised when an optional dependency (an "extra") is needed but absent."""
 
 
-__all__ = ["MissingOptionalDependencyError", "SkippedRecordsWarning", "XASDataError"]
+__all__ = [
+    "MissingOptionalDependencyError",
+    "NoNeighborError",
+    "SkippedRecordsWarning",
+    "TargetFallbackWarning",
+    "XASDataError",
+]

@@ -110,3 +110,22 @@ def test_bottom_layer_names_are_reexported_where_users_look(name):
 
     obj = getattr(core, name)
     assert any(getattr(mod, name, None) is obj for mod in (datasets, preprocessing, utils))
+
+
+def test_every_extra_named_in_the_package_exists():
+    """Error messages and docs that say ``pip install 'sklearn-xas[X]'`` name real extras."""
+    import re
+    import tomllib
+
+    extras = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+                 ["project"]["optional-dependencies"])
+    named = {}
+    for path in [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "doc").rglob("*.rst"),
+                 PACKAGE.parent / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"sklearn-xas\[([\w,-]+)\]|extra=\"(\w+)\"|``(\w+)`` extra", text):
+            for name in filter(None, m.groups()):
+                for extra in name.split(","):
+                    named.setdefault(extra, path.name)
+    missing = {e: f for e, f in named.items() if e not in extras and e != "none"}
+    assert not missing, f"extras named but not in pyproject.toml: {missing}"

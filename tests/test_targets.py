@@ -6,8 +6,8 @@ import pytest
 from joblib import parallel_config
 from pymatgen.core import Lattice, Structure
 
-from sklearn_xas.datasets import XASDataset, load_xas_json, parse_poscar
-from sklearn_xas.exceptions import SkippedRecordsWarning, XASDataError
+from sklearn_xas.datasets import XASDataset, load_feff_tree, load_xas_json, parse_poscar
+from sklearn_xas.exceptions import SkippedRecordsWarning, TargetFallbackWarning, XASDataError
 from sklearn_xas.targets import (
     METHODS,
     TARGETS,
@@ -161,3 +161,32 @@ def test_unfindable_shell_raises_or_gives_nan(toy_records):
     assert t["neighbor_types"].tolist()[:2] == [("Cl",), ("Na",)]
     assert t.loc[2, "neighbor_types"] is None and np.isnan(t.loc[2, "mean_nn_distance"])
     assert t["coordination_number"].dtype == "Int64" and pd.isna(t.loc[2, "coordination_number"])
+
+
+def test_crystalnn_without_neighbours_falls_back_to_the_cutoff_rule(toy_records):
+    """CrystalNN finds nothing around Tl in CsCl-type TlBr; the cutoff rule then answers."""
+    tlbr = Structure(Lattice.cubic(3.97), ["Tl", "Br"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    rows = [dict(toy_records[0], material_id="TlBr", structure=tlbr, absorbing_index=i,
+                 absorbing_element=el) for i, el in [(0, "Tl"), (1, "Br")]]
+    rows.append(toy_records[0])
+    data = XASDataset.from_records(rows)
+    with pytest.warns(TargetFallbackWarning, match=r"(?s)2 row\(s\).*cutoff.*row 0 .*TlBr") as w:
+        t = compute_targets(data)
+    assert w[0].message.rows == [0, 1] == t.attrs["fallback_rows"]
+    assert t["neighbor_types"].tolist() == [("Br",), ("Tl",), ("Cl",)]
+    np.testing.assert_allclose(t.loc[:1, "mean_nn_distance"], 3.97 * np.sqrt(3) / 2)
+    assert t.loc[:1, "coordination_number"].tolist() == [8, 8]
+    with pytest.raises(XASDataError, match="row 0.*TlBr.*found no neighbour"):
+        compute_targets(data, fallback=None)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_targets_for_every_row_of_the_shared_exafs_tree(exafs_tree):
+    data = load_feff_tree(exafs_tree)
+    with pytest.warns(TargetFallbackWarning) as w:
+        t = compute_targets(data, n_jobs=2)
+    assert not t.isna().any().any()
+    assert 536 in t.attrs["fallback_rows"]  # N in CuN2(Cl2O)2, no CrystalNN neighbour
+    assert len(t.attrs["fallback_rows"]) < 0.01 * len(data)
+    assert "mp-1181556" in str(w[0].message)

@@ -11,7 +11,7 @@ columns:
 - :class:`AbsorberRDFFeaturizer`: the project's fast element-weighted, smeared
   radial distribution around the absorber;
 - :class:`CHGNetSiteEmbedder`: the absorbing site's embedding from the pretrained
-  CHGNet potential (needs the ``embed`` extra);
+  CHGNet potential (its weights ship in CHGNet's wheel, a core dependency);
 - :class:`AbsorberElementEncoder`: the absorbing element (and edge) as element
   properties, for models that serve many elements.
 

@@ -12,7 +12,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import import_optional, resolve_device
+from ..utils import resolve_device
 from ._base import _portable, _SiteFeaturizerBase
 
 #: Width of CHGNet's atom features.
@@ -27,9 +27,10 @@ def _load_chgnet(model_name, device):
     key = (model_name, device)
     with _MODELS_LOCK:
         if key not in _MODELS:
-            chgnet_model = import_optional("chgnet.model", extra="embed", purpose="CHGNet")
+            from chgnet.model import CHGNet  # a core dependency; loads torch when used
+
             with contextlib.redirect_stdout(io.StringIO()):
-                model = chgnet_model.CHGNet.load(
+                model = CHGNet.load(
                     model_name=model_name, use_device=device, verbose=False
                 )
             model.eval()

@@ -365,8 +365,8 @@ def make_spectrum_pipeline(*, featurizer=None, **params):
     featurizer : transformer or None, default=None
         Frame -> site features. ``None``: the absorbing site's pretrained CHGNet
         embedding, all five stages (:class:`~sklearn_xas.featurizers.CHGNetSiteEmbedder`
-        with ``layer=CHGNET_LAYERS``, on the regressor's ``device``; needs the ``embed``
-        extra) beside its element-weighted radial distribution
+        with ``layer=CHGNET_LAYERS``, on the regressor's ``device``) beside its
+        element-weighted radial distribution
         (:class:`~sklearn_xas.featurizers.AbsorberRDFFeaturizer`).
     **params
         Parameters of :class:`~sklearn_xas.estimators.SpectrumRegressor`; its

@@ -9,7 +9,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from .._core import check_frame, list_records, row_label
-from ..exceptions import SkippedRecordsWarning, XASDataError
+from ..exceptions import (
+    NoNeighborError,
+    SkippedRecordsWarning,
+    TargetFallbackWarning,
+    XASDataError,
+)
 from ..utils import progress as _progress
 from ._neighbors import METHODS, first_shell
 
@@ -17,12 +22,18 @@ from ._neighbors import METHODS, first_shell
 TARGETS = ("neighbor_types", "mean_nn_distance", "coordination_number")
 
 
-def _shell_targets(structure, indices, method, tol):
-    """Worker: for each index, (types, mean distance, cn) or the error message."""
+def _shell_targets(structure, indices, method, tol, fallback):
+    """Worker: for each index, (types, mean distance, cn, fell back) or the error message."""
     out = {}
     for index in indices:
+        used = False
         try:
-            shell = first_shell(structure, index, method=method, tol=tol)
+            try:
+                shell = first_shell(structure, index, method=method, tol=tol)
+            except NoNeighborError:
+                if fallback is None or fallback == method:
+                    raise
+                shell, used = first_shell(structure, index, method=fallback, tol=tol), True
         except Exception as exc:  # reported per row by the caller
             out[index] = f"{type(exc).__name__}: {exc}"
             continue
@@ -30,12 +41,13 @@ def _shell_targets(structure, indices, method, tol):
             tuple(sorted(set(shell.symbols))),
             float(np.mean(shell.distances)),
             len(shell.symbols),
+            used,
         )
     return out
 
 
-def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_jobs=None,
-                    progress=None, on_error="raise"):
+def compute_targets(data, *, targets=TARGETS, method="crystalnn", fallback="cutoff", tol=0.1,
+                    n_jobs=None, progress=None, on_error="raise"):
     """Compute local-structure targets for every row of a data set.
 
     Each distinct (structure, absorbing site) is computed once (rows of one material
@@ -53,6 +65,12 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
         ``"coordination_number"`` (int).
     method : {"crystalnn", "cutoff"}, default="crystalnn"
         Neighbour finding, see :func:`first_shell`.
+    fallback : {"cutoff", "crystalnn"} or None, default="cutoff"
+        Where ``method`` finds no neighbour at all (CrystalNN does so for a few
+        sites, e.g. Tl in CsCl-type TlBr, N in CuN2(Cl2O)2), that row's targets come
+        from this method instead; a :class:`~sklearn_xas.exceptions.TargetFallbackWarning`
+        names those rows and ``targets.attrs["fallback_rows"]`` lists their positions.
+        ``None``: such a row is an error (see ``on_error``).
     tol : float, default=0.1
         Shell width of the ``"cutoff"`` method.
     n_jobs : int or None, default=None
@@ -70,7 +88,8 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
     Returns
     -------
     targets : pandas.DataFrame
-        Same index as the frame, one column per target.
+        Same index as the frame, one column per target; ``attrs["fallback_rows"]``
+        holds the positions of the rows whose targets came from ``fallback``.
 
     Examples
     --------
@@ -99,6 +118,8 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
         raise ValueError(f"targets must be among {TARGETS}, got {list(targets)}.")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    if fallback is not None and fallback not in METHODS:
+        raise ValueError(f"fallback must be one of {METHODS} or None, got {fallback!r}.")
     if on_error not in ("raise", "nan"):
         raise ValueError(f"on_error must be 'raise' or 'nan', got {on_error!r}.")
     if not len(frame):
@@ -130,10 +151,10 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
 
     tasks = [(by_structure[sid][0], sorted(by_structure[sid][1])) for sid in order]
     if n_jobs is None or n_jobs == 1:
-        results = (_shell_targets(s, idx, method, tol) for s, idx in tasks)
+        results = (_shell_targets(s, idx, method, tol, fallback) for s, idx in tasks)
     else:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_shell_targets)(s, idx, method, tol) for s, idx in tasks
+            delayed(_shell_targets)(s, idx, method, tol, fallback) for s, idx in tasks
         )
     results = _progress(results, enabled=progress, total=len(tasks),
                         desc=f"First shells ({method})", unit="structure")
@@ -158,6 +179,17 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
             stacklevel=2,
         )
     ok = [not isinstance(v, str) for v in values]
+    fell_back = [pos for pos, v in enumerate(values) if not isinstance(v, str) and v[3]]
+    if fell_back:
+        warnings.warn(
+            TargetFallbackWarning(
+                f"compute_targets: {method} found no neighbour for {len(fell_back)} row(s); "
+                f"their targets come from the {fallback} rule:"
+                + list_records(row_label(frame, p) for p in fell_back),
+                rows=fell_back,
+            ),
+            stacklevel=2,
+        )
     columns = {}
     for name in targets:
         if name == "neighbor_types":
@@ -170,4 +202,6 @@ def compute_targets(data, *, targets=TARGETS, method="crystalnn", tol=0.1, n_job
             col = [v[2] if good else pd.NA for v, good in zip(values, ok)]
             columns[name] = pd.Series(col, index=frame.index,
                                       dtype="Int64" if bad else np.int64)
-    return pd.DataFrame(columns, index=frame.index)
+    out = pd.DataFrame(columns, index=frame.index)
+    out.attrs["fallback_rows"] = fell_back
+    return out

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..exceptions import XASDataError
+from ..exceptions import NoNeighborError, XASDataError
 
 #: Neighbour-finding methods of :func:`first_shell`.
 METHODS = ("crystalnn", "cutoff")
@@ -108,7 +108,9 @@ def first_shell(structure, index, *, method="crystalnn", tol=0.1):
     Raises
     ------
     XASDataError
-        If the index is out of range, a site is disordered, or no neighbour is found.
+        If the index is out of range or a site is disordered.
+    NoNeighborError
+        If the method finds no neighbour (a subclass of ``XASDataError``).
 
     Examples
     --------
@@ -141,7 +143,7 @@ def first_shell(structure, index, *, method="crystalnn", tol=0.1):
     else:
         found = _within_cutoff(structure, index, tol)
     if not found:
-        raise XASDataError(
+        raise NoNeighborError(
             f"{structure.composition.reduced_formula} site {index}: {method} found no neighbour."
         )
     found.sort(key=lambda t: (t[0], t[1]))
