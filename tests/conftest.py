@@ -7,6 +7,9 @@ import pytest
 from hypothesis import settings
 from pymatgen.core import Lattice, Structure
 
+from sklearn_xas.datasets import XASDataset, load_prototype_exafs
+from sklearn_xas.preprocessing import edge_energy, k_to_energy
+from sklearn_xas.targets import compute_targets
 from sklearn_xas.utils._shared_data import SHARED_DATA_ENV, shared_archive, shared_data_dir
 
 # CI explores the same examples every run (reproducible); developers' runs explore anew.
@@ -76,3 +79,34 @@ def toy_records(nacl):
                  multiplicity=4)
         )
     return recs
+
+
+@pytest.fixture(scope="session")
+def bundled_exafs():
+    """36 EXAFS rows of 18 bundled materials, with their mean NN distance."""
+    data = load_prototype_exafs(prototypes=["rocksalt", "zincblende", "fcc", "bcc"])
+    data = data[np.arange(len(data)) % 3 == 0][:36]
+    y = compute_targets(data, method="cutoff")["mean_nn_distance"].to_numpy()
+    return data, y
+
+
+def _mu_of(data):
+    """mu(E) rows made from the bundled chi(k): pre-edge slope, edge step, EXAFS."""
+    rows = []
+    for rec in data.frame.to_dict("records"):
+        e0 = edge_energy(rec["absorbing_element"], rec["edge"])
+        k, chi = rec["x"], rec["y"]
+        pre = np.linspace(e0 - 60, e0 - 1, 60)
+        post = k_to_energy(k[k > 0.3], e0)
+        e = np.concatenate([pre, post])
+        step = 1 / (1 + np.exp(-(e - e0) / 1.5))
+        chi_e = np.concatenate([np.zeros(pre.size), chi[k > 0.3]])
+        rows.append(dict(rec, spectrum_type="XANES", x=e, y=0.05 + 1e-4 * (e - e0)
+                         + step * (1 + chi_e)))
+    return XASDataset.from_records(rows)
+
+
+@pytest.fixture(scope="session")
+def bundled_mu(bundled_exafs):
+    data, y = bundled_exafs
+    return _mu_of(data), y

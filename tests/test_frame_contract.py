@@ -13,7 +13,6 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from sklearn_xas.datasets import XASDataset, load_prototype_exafs
 from sklearn_xas.featurizers import (
     AbsorberElementEncoder,
     AbsorberRDFFeaturizer,
@@ -25,42 +24,8 @@ from sklearn_xas.preprocessing import (
     EdgeStepNormalizer,
     EXAFSExtractor,
     SpectrumResampler,
-    edge_energy,
-    k_to_energy,
 )
-from sklearn_xas.targets import compute_targets
 from sklearn_xas.utils._test_common import FRAME_INPUT_ESTIMATORS
-
-
-@pytest.fixture(scope="module")
-def exafs():
-    """36 EXAFS rows of 18 bundled materials, with their mean NN distance."""
-    data = load_prototype_exafs(prototypes=["rocksalt", "zincblende", "fcc", "bcc"])
-    data = data[np.arange(len(data)) % 3 == 0][:36]
-    y = compute_targets(data, method="cutoff")["mean_nn_distance"].to_numpy()
-    return data, y
-
-
-def _mu_of(data):
-    """mu(E) rows made from the bundled chi(k): pre-edge slope, edge step, EXAFS."""
-    rows = []
-    for rec in data.frame.to_dict("records"):
-        e0 = edge_energy(rec["absorbing_element"], rec["edge"])
-        k, chi = rec["x"], rec["y"]
-        pre = np.linspace(e0 - 60, e0 - 1, 60)
-        post = k_to_energy(k[k > 0.3], e0)
-        e = np.concatenate([pre, post])
-        step = 1 / (1 + np.exp(-(e - e0) / 1.5))
-        chi_e = np.concatenate([np.zeros(pre.size), chi[k > 0.3]])
-        rows.append(dict(rec, spectrum_type="XANES", x=e, y=0.05 + 1e-4 * (e - e0)
-                         + step * (1 + chi_e)))
-    return XASDataset.from_records(rows)
-
-
-@pytest.fixture(scope="module")
-def mu(exafs):
-    data, y = exafs
-    return _mu_of(data), y
 
 
 def _agni():
@@ -104,9 +69,9 @@ def test_every_frame_step_is_in_the_contract_test():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_cross_validation_on_dataset_and_frame(name, exafs, mu):
+def test_cross_validation_on_dataset_and_frame(name, bundled_exafs, bundled_mu):
     make, kind, (param, values) = CASES[name]
-    data, y = exafs if kind == "exafs" else mu
+    data, y = bundled_exafs if kind == "exafs" else bundled_mu
     if name == "CHGNetSiteEmbedder":
         data, y = data[:12], y[:12]
     cv = GroupKFold(n_splits=3)

@@ -1,7 +1,9 @@
-"""The recipes of sklearn_xas.pipelines on real FEFF data (../shared/data, skipped when absent).
+"""The recipes of sklearn_xas.pipelines on real FEFF data.
 
-Small subsets are read from temporary trees of links to randomly chosen material
-folders (nothing is copied); targets come from sklearn_xas.targets.compute_targets.
+Small subsets of ../shared/data are read from temporary trees of links to randomly
+chosen material folders (nothing is copied); without the shared data, the EXAFS tests
+run on the bundled prototype set instead (the Cu XANES ones are skipped). Targets come
+from sklearn_xas.targets.compute_targets.
 """
 
 import os
@@ -16,6 +18,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 
+from sklearn_xas.datasets import load_feff_tree, load_prototype_exafs
 from sklearn_xas.estimators import NeighborTypeClassifier, NNDistanceRegressor, SpectrumRegressor
 from sklearn_xas.exceptions import XASDataError
 from sklearn_xas.pipelines import (
@@ -29,14 +32,15 @@ from sklearn_xas.pipelines import (
     make_spectrum_pipeline,
     xanes_branch,
 )
+from sklearn_xas.targets import compute_targets
+from sklearn_xas.utils._shared_data import shared_archive
+
+EXAFS_ARCHIVE = "feff6l-exafs-mp.tar.gz"  # as in conftest.py
 
 FAST = dict(hidden_layer_sizes=(32,), max_epochs=30, lr=1e-2, device="cpu", n_jobs=1)
 
 
 def _subset_frame(root, tmp, n_materials, pattern, kind, seed=0):
-    from sklearn_xas.datasets import load_feff_tree
-    from sklearn_xas.targets import compute_targets
-
     materials = sorted(
         p.name for p in root.iterdir() if (p / "POSCAR").is_file() and any(p.glob(pattern))
     )
@@ -59,10 +63,17 @@ def cu(cu_tree, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def exafs(exafs_tree, tmp_path_factory):
-    """FEFF6L EXAFS of 30 random materials (~170 sites, many absorbing elements)."""
-    return _subset_frame(exafs_tree, tmp_path_factory.mktemp("exafs"), 30,
-                         "FEFF-EXAFS/*/chi.dat", "EXAFS")
+def exafs(tmp_path_factory):
+    """FEFF6L EXAFS of 30 random shared materials (~170 sites, many absorbing elements),
+    or, without the shared data, of 60 bundled prototype crystals (~120 sites)."""
+    root = shared_archive(EXAFS_ARCHIVE)
+    if root is not None:
+        return _subset_frame(root, tmp_path_factory.mktemp("exafs"), 30,
+                             "FEFF-EXAFS/*/chi.dat", "EXAFS")
+    data = load_prototype_exafs()
+    keep = np.isin(data.groups, np.unique(data.groups)[::2][:60])
+    frame = data.frame[keep].reset_index(drop=True)
+    return frame, compute_targets(frame)
 
 
 def _split(frame):
@@ -158,8 +169,12 @@ def test_neighbor_type_recipe_on_each_kind(data, request):
     assert (Y_train == truth).all(axis=1).mean() >= (truth == majority).all(axis=1).mean()
 
 
-def test_neighbor_type_grid_search_by_material(exafs):
+def test_neighbor_type_grid_search_by_material(exafs, request):
     frame, targets = exafs
+    if frame["material_id"].iloc[0].startswith("proto-"):
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="on the bundled prototypes the small recipe does not beat the "
+            "most common neighbour set out of material yet (0.19 vs 0.27): issue 14"))
     pipe = make_neighbor_type_pipeline(random_state=0, **FAST)
     grid = GridSearchCV(
         pipe,
@@ -173,9 +188,14 @@ def test_neighbor_type_grid_search_by_material(exafs):
         error_score="raise",
     )
     grid.fit(frame, targets["neighbor_types"], groups=frame["material_id"])
-    scores = grid.cv_results_["mean_test_score"]
-    assert len(scores) == 6 and ((scores >= 0) & (scores <= 1)).all()
-    assert grid.best_score_ > 0.2  # exact-set accuracy out of material, 60+ elements
+    assert len(grid.cv_results_["mean_test_score"]) == 6
+    # exact-set accuracy out of material beats predicting each fold's most common set
+    y = targets["neighbor_types"].to_numpy()
+    baseline = []
+    for train, test in GroupKFold(n_splits=3).split(frame, groups=frame["material_id"]):
+        common = pd.Series(list(y[train])).value_counts().index[0]
+        baseline.append(np.mean([t == common for t in y[test]]))
+    assert grid.best_score_ > np.mean(baseline) + 0.05
     labels = grid.best_estimator_.named_steps["classify"].predict_labels(
         grid.best_estimator_[:-1].transform(frame.iloc[:5])
     )

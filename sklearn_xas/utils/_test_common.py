@@ -115,6 +115,28 @@ FRAME_INPUT_ESTIMATORS = {
 }
 
 
+def _agni():
+    from matminer.featurizers.site import AGNIFingerprints
+
+    return AGNIFingerprints(directions=[None], etas=[0.8, 1.6])
+
+
+#: Parameters a frame-input estimator cannot do without (for the data-free checks and
+#: the parameter-validation test of tests/test_common.py); name -> factory of kwargs.
+FRAME_REQUIRED_PARAMS = {
+    "AbsorberSiteFeaturizer": lambda: {"featurizers": [_agni()]},
+}
+
+
+def frame_instances():
+    """Yield one default instance of each frame-input estimator."""
+    from .discovery import all_estimators
+
+    classes = dict(all_estimators())
+    for name in sorted(FRAME_INPUT_ESTIMATORS):
+        yield classes[name](**FRAME_REQUIRED_PARAMS.get(name, dict)())
+
+
 def instances():
     """Yield one instance per configuration in :data:`INSTANCE_PARAMS`."""
     from .discovery import all_estimators
