@@ -344,6 +344,7 @@ class XASDataset:
         Parameters
         ----------
         records : iterable of dict
+            One dict per site spectrum, keyed by the frame's columns.
         on_error : {"raise", "skip"}, default="raise"
             See :func:`collect_records`.
 
@@ -360,6 +361,7 @@ class XASDataset:
         Parameters
         ----------
         datasets : iterable of XASDataset
+            The data sets (or frames) to join, in order.
 
         Returns
         -------
@@ -432,6 +434,7 @@ class XASDataset:
         Parameters
         ----------
         indices : array-like of int
+            Positions of the rows to take.
         axis : {0}, default=0
             Only rows can be taken.
 
@@ -461,10 +464,12 @@ class XASDataset:
 
     @property
     def site_ids(self):
-        """``"<material_id>_<NNN>"`` of each row (Lightshow/OmniXAS naming)."""
+        """``"<material_id>_<NNN>"`` of each row (Lightshow/OmniXAS naming); the material
+        id alone for rows without a site (measured spectra)."""
         f = self.frame
         return np.array(
-            [f"{m}_{int(i):03d}" for m, i in zip(f["material_id"], f["absorbing_index"])],
+            [str(m) if i is None or pd.isna(i) else f"{m}_{int(i):03d}"
+             for m, i in zip(f["material_id"], f["absorbing_index"])],
             dtype=object,
         )
 
@@ -507,6 +512,7 @@ class XASDataset:
         test_size : float or int, default=0.2
             Fraction (or number) of *materials* in the test part.
         random_state : int, RandomState instance or None, default=None
+            Seeds the shuffling of the materials; an int gives the same split every call.
 
         Returns
         -------
