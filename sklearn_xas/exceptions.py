@@ -26,7 +26,12 @@ class SkippedRecordsWarning(UserWarning):
 class TargetFallbackWarning(UserWarning):
     """Warned when a target came from the fallback neighbour rule for some rows.
 
-    ``rows`` holds their positions in the frame; the message names them.
+    Parameters
+    ----------
+    message : str
+        Names the rows.
+    rows : sequence of int, default=()
+        Their positions in the frame, kept as the attribute ``rows``.
     """
 
     def __init__(self, message, rows=()):

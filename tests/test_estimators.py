@@ -4,9 +4,13 @@ Behaviour shared by the three (seeding, early stopping, devices, persistence, er
 and each one's own contract. Real data in Pipelines: tests/test_pipelines.py.
 """
 
+import ast
+import inspect
 import io
 import pickle
+import re
 import warnings
+from collections import Counter
 
 import joblib
 import numpy as np
@@ -24,6 +28,7 @@ from sklearn_xas.estimators import (
     NNDistanceRegressor,
     SpectrumLoss,
     SpectrumRegressor,
+    _docs,
     _skorch,
 )
 
@@ -396,6 +401,125 @@ def test_flat_parameters_in_grid_search(spectra):
     assert grid.best_estimator_.predict(X).shape == Y.shape
 
 
+# ------------------------------------------ shared: parameter docs and backend tables
+ESTIMATORS = [SpectrumRegressor, NeighborTypeClassifier, NNDistanceRegressor]
+
+
+def _documented(cls):
+    docscrape = pytest.importorskip("numpydoc.docscrape")
+    return {p.name: p for p in docscrape.ClassDoc(cls)["Parameters"]}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_every_parameter_is_described_and_shared_ones_once(cls):
+    documented = _documented(cls)
+    signature = inspect.signature(cls).parameters
+    assert list(documented) == list(signature)  # all of them, in signature order
+    for name, param in documented.items():  # (numpydoc's PR07 skips "{...}" types)
+        assert " ".join(param.desc).strip(), f"{cls.__name__}({name}=) has no description"
+    assert not re.search(r"^ *\{\w+\} *$", cls.__doc__, re.MULTILINE)  # all expanded
+    for name, (type_, text) in _docs.NET_PARAMETER_DOCS.items():
+        doc_type, _, default = documented[name].type.partition(", default=")
+        assert doc_type == type_
+        assert ast.literal_eval(default) == signature[name].default  # from the signature
+        assert " ".join(documented[name].desc).startswith(text)
+
+
+def test_shared_text_is_the_same_in_the_three_docstrings():
+    assert set(_docs.NET_PARAMETER_DOCS) == set(_skorch.NET_PARAMETER_CONSTRAINTS)  # all 14
+    lr = [" ".join(_documented(cls)["lr"].desc) for cls in ESTIMATORS]
+    assert lr[0].startswith("Initial learning rate of the AdamW optimiser.")
+    assert lr[0] == lr[2] != lr[1]  # the same text; only the backends differ
+    assert '``"mlp"`` and ``"cnn"`` backends only' in lr[1]
+    patience = _documented(NNDistanceRegressor)["patience"].desc
+    assert any("boosting stops" in line for line in patience)  # its own addition
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_backend_notes_follow_the_table(cls):
+    table = cls._backend_parameters
+    params = set(inspect.signature(cls).parameters)
+    assert set(table) == cls._parameter_constraints["backend"][0].options
+    assert set().union(*table.values()) == params - {"backend"}  # each read by some backend
+    for name, param in _documented(cls).items():
+        readers = {b for b, names in table.items() if name in names}
+        note = re.search(r"Read by the (.*) backends? only", " ".join(param.desc))
+        if name == "backend" or readers == set(table):
+            assert note is None, name
+        else:
+            assert set(re.findall(r'``"(\w+)"``', note.group(1))) == readers, name
+    notes = " ".join(cls.__doc__.split())
+    for backend, names in table.items():
+        listed = ", ".join(f"``{n}``" for n in names)
+        assert f'- ``"{backend}"``: {listed}.' in notes
+
+
+#: A valid value other than the default, for every parameter some backend ignores.
+OTHER_VALUES = dict(
+    hidden_layer_sizes=(8,), activation="tanh", dropout=0.3, lr=0.05, weight_decay=0.0,
+    batch_size=7, max_epochs=3, validation_fraction=0.3, patience=2, lr_schedule="cosine",
+    n_ensemble=2, device="cuda:7", random_state=123, derivative_weight=1.0,
+    positive_output=True, standardize_targets=False, n_neighbors=2, alpha=30.0,
+    n_estimators=3, n_spectrum_features=3, channels=(2,), kernel_size=3, C=0.01,
+    max_iter=3, learning_rate=0.5, max_leaf_nodes=4, l2_regularization=5.0,
+    min_samples_leaf=7,
+)
+#: Cheap settings for the parameters a backend reads.
+QUICK = dict(FAST, n_estimators=10, max_iter=20, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "cls, backend",
+    [(cls, backend) for cls in ESTIMATORS for backend in cls._backend_parameters],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_parameters_a_backend_ignores_do_not_change_its_fit(cls, backend, spectra, labels):
+    read = set(cls._backend_parameters[backend])
+    params = set(inspect.signature(cls).parameters) - {"backend"}
+    ignored = params - read - {"n_jobs", "verbose"}  # these cannot change a prediction
+    assert ignored <= set(OTHER_VALUES)
+    base = cls(backend=backend, **{k: v for k, v in QUICK.items() if k in read})
+    other = clone(base).set_params(**{k: OTHER_VALUES[k] for k in ignored})
+    X, y = _target(base, spectra, labels)
+    method = "predict_proba" if isinstance(base, NeighborTypeClassifier) else "predict"
+    # held-out rows: on its training rows, a distance-weighted knn is exact at any k
+    expected = getattr(base.fit(X[:90], y[:90]), method)(X[90:])
+    np.testing.assert_array_equal(getattr(other.fit(X[:90], y[:90]), method)(X[90:]), expected)
+
+
+def test_min_samples_leaf_none_is_each_models_own_default(spectra):
+    X, Y, _ = spectra
+    expected = {"gradient_boosting": 20, "random_forest": 1, "extra_trees": 1}
+    for backend, leaf in expected.items():
+        reg = NNDistanceRegressor(backend=backend, n_estimators=3, max_iter=3, n_jobs=1)
+        assert reg.fit(X, Y[:, 10]).estimator_.min_samples_leaf == leaf
+        reg.set_params(min_samples_leaf=5)
+        assert reg.fit(X, Y[:, 10]).estimator_.min_samples_leaf == 5
+
+
+def test_parameter_templating_refuses_mistakes():
+    class Est:
+        """Summary.
+
+        Parameters
+        ----------
+        backend : str
+            Which.
+        {lr}
+        {no_such_parameter}
+        """
+
+        def __init__(self, backend="a", lr=0.1, no_such_parameter=None):
+            pass
+
+    with pytest.raises(ValueError, match="no shared documentation for parameter"):
+        _docs.document_parameters({"a": ("lr", "no_such_parameter")})(Est)
+    with pytest.raises(ValueError, match="not parameters"):
+        _docs.document_parameters({"a": ("lr", "alpha")})(Est)
+    with pytest.raises(ValueError, match="no backend reads"):
+        _docs.document_parameters({"a": ("lr",)})(Est)
+
+
 # ----------------------------------------------------------- NeighborTypeClassifier
 @pytest.mark.parametrize(
     "params",
@@ -422,7 +546,11 @@ def test_neighbor_types_from_collections(labels, params):
     decoded = clf.predict_labels(X[110:])
     assert all(set(d) == {c for c, on in zip(clf.classes_, row) if on}
                for d, row in zip(decoded, pred))
-    assert 0.0 <= clf.score(X[110:], sets[110:]) <= 1.0
+    # score is the exact-set accuracy, and beats always predicting the commonest set
+    score = clf.score(X[110:], sets[110:])
+    assert score == np.mean([set(d) == s for d, s in zip(decoded, sets[110:])])
+    commonest = Counter(frozenset(s) for s in sets[:110]).most_common(1)[0][0]
+    assert score > np.mean([s == commonest for s in sets[110:]]) + 0.2
 
 
 def test_indicator_target_keeps_dtype_and_classes_are_indices(labels):
@@ -433,7 +561,10 @@ def test_indicator_target_keeps_dtype_and_classes_are_indices(labels):
     assert clf.predict(X).dtype == np.bool_
     Yf = Y.astype(np.float32)
     assert NeighborTypeClassifier(backend="logistic").fit(X, Yf).predict(X).dtype == np.float32
-    assert clf.predict_labels(X[:1])[0] in [(), (0,), (1,), (0, 1)]
+    # the labels of an indicator target are its column indices: decode predict's ones
+    labels = clf.predict_labels(X[:20])
+    assert labels == [tuple(np.flatnonzero(row).tolist()) for row in clf.predict(X[:20])]
+    assert len(set(labels)) > 1  # not one constant answer
     with pytest.raises(ValueError, match="indicator matrix"):
         clf.score(X, sets)
 

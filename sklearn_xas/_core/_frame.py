@@ -20,6 +20,7 @@ def check_frame(X, columns=(), *, step=None):
     Parameters
     ----------
     X : XASDataset, pandas.DataFrame or list of SiteSpectrum
+        The ``X`` a step was given.
     columns : sequence of str
         Columns the caller needs.
     step : str, optional
@@ -74,6 +75,7 @@ def is_frame(X):
     Parameters
     ----------
     X : object
+        Any input.
 
     Returns
     -------
@@ -134,7 +136,9 @@ def check_spectrum_type(frame, kind, *, step=None):
     Parameters
     ----------
     frame : pandas.DataFrame
+        Rows of the data model (a frame without ``spectrum_type`` passes).
     kind : {"XANES", "EXAFS"}
+        The one spectrum type allowed.
     step : str, optional
         Name of the calling step for the message.
 

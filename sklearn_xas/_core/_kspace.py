@@ -46,6 +46,7 @@ def k_to_energy(k, e0=0.0):
     Parameters
     ----------
     k : float or array-like
+        Photoelectron wavenumber (1/Angstrom).
     e0 : float or array-like, default=0.0
         Edge energy in eV; 0 gives E - E0.
 

@@ -87,6 +87,7 @@ class MLP(nn.Module):
     hidden_layer_sizes : sequence of int, default=(256, 256)
         Widths of the hidden layers; empty for a linear model.
     activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="relu"
+        Activation after each hidden layer.
     dropout : float, default=0.0
         Dropout probability after each hidden activation.
     output_lower : array-like of shape (n_outputs,), optional
@@ -123,6 +124,7 @@ class MLP(nn.Module):
         Parameters
         ----------
         X : torch.Tensor of shape (batch, n_inputs)
+            A batch of inputs.
 
         Returns
         -------
@@ -151,10 +153,14 @@ class Conv1DNet(nn.Module):
     channels : sequence of int, default=(16, 32)
         Output channels of the convolution blocks.
     kernel_size : int, default=5
+        Width of the convolution kernels (odd widths keep the length: the padding is
+        ``kernel_size // 2``).
     pooled_length : int, default=8
+        Positions the adaptive average pooling leaves after the last block.
     hidden_layer_sizes : sequence of int, default=(128,)
         Widths of the fully connected head's hidden layers.
     activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="relu"
+        Activation after each convolution and each hidden layer of the head.
     dropout : float, default=0.0
         Dropout probability in the head.
 
@@ -209,6 +215,7 @@ class Conv1DNet(nn.Module):
         Parameters
         ----------
         X : torch.Tensor of shape (batch, n_inputs)
+            A batch of inputs.
 
         Returns
         -------
@@ -234,6 +241,7 @@ class SpectrumLoss(nn.Module):
     Parameters
     ----------
     derivative_weight : float, default=0.0
+        Weight of the first-difference term; 0 leaves the plain mean squared error.
     scale : array-like of shape (n_outputs,), optional
         Per-point scale of the standardised targets (ones when ``None``).
 
@@ -260,7 +268,10 @@ class SpectrumLoss(nn.Module):
 
         Parameters
         ----------
-        y_pred, y_true : torch.Tensor of shape (batch, n_outputs)
+        y_pred : torch.Tensor of shape (batch, n_outputs)
+            Predicted (standardised) targets.
+        y_true : torch.Tensor of shape (batch, n_outputs)
+            True (standardised) targets.
 
         Returns
         -------

@@ -14,6 +14,7 @@ from sklearn.preprocessing import MultiLabelBinarizer, StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._docs import NETWORK_PARAMETERS, document_parameters
 from ._modules import MLP, Conv1DNet
 from ._skorch import NET_PARAMETER_CONSTRAINTS, _BaseNetEstimator, draw_seed, hidden_sizes
 
@@ -108,6 +109,25 @@ def encode_labels(y):
     raise _target_error(y, arr)
 
 
+#: backend -> the parameters it reads (templated into the docstring).
+_COMMON = ("threshold", "class_weight", "n_jobs")
+BACKEND_PARAMETERS = {
+    "mlp": (*_COMMON, *NETWORK_PARAMETERS, "random_state", "verbose"),
+    "cnn": (
+        *_COMMON,
+        *NETWORK_PARAMETERS,
+        "n_spectrum_features",
+        "channels",
+        "kernel_size",
+        "random_state",
+        "verbose",
+    ),
+    "random_forest": (*_COMMON, "n_estimators", "random_state", "verbose"),
+    "logistic": (*_COMMON, "C"),  # lbfgs: deterministic, silent
+}
+
+
+@document_parameters(BACKEND_PARAMETERS)
 class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
     """Predict which element types neighbour the absorbing atom (multi-label).
 
@@ -130,47 +150,46 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         ``n_spectrum_features`` columns, the rest joining its dense head;
         ``"random_forest"``: :class:`~sklearn.ensemble.RandomForestClassifier`
         (multi-output); ``"logistic"``: one
-        :class:`~sklearn.linear_model.LogisticRegression` per label.
+        :class:`~sklearn.linear_model.LogisticRegression` per label. Each backend
+        reads only some of the other parameters (see the Notes).
     threshold : float, default=0.5
         A label is predicted when its probability exceeds ``threshold``.
     class_weight : {"balanced"} or None, default=None
         ``"balanced"`` weighs the positive samples of each label by
         ``n_negative / n_positive`` (networks: ``pos_weight`` of the loss; baselines:
         their own ``class_weight="balanced"``), which favours recall of rare elements.
-    hidden_layer_sizes : int or sequence of int, default=(256, 256)
-        Hidden layers of the MLP, or of the CNN's dense head.
-    activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="relu"
-    dropout : float, default=0.1
-    lr : float, default=1e-3
-    weight_decay : float, default=1e-4
-    batch_size : int, default=64
-    max_epochs : int, default=200
-    validation_fraction : float or None, default=0.1
-        Held-out fraction for early stopping (see
-        :class:`~sklearn_xas.estimators.SpectrumRegressor`).
-    patience : int or None, default=20
-    lr_schedule : {"plateau", "cosine"} or None, default=None
+    {hidden_layer_sizes}
+        For the ``"cnn"``, the hidden layers of the dense head after the convolutions.
+    {activation}
+    {dropout}
+    {lr}
+    {weight_decay}
+    {batch_size}
+    {max_epochs}
+    {validation_fraction}
+    {patience}
+    {lr_schedule}
+    {n_ensemble}
+        What is averaged is the probabilities (after the sigmoid), not the logits.
     n_spectrum_features : int or None, default=None
         How many leading columns of ``X`` the ``"cnn"`` reads as the spectrum; all when
         ``None``; a negative ``-m``: all but the last ``m`` (the width of an element
         encoding appended to the spectrum, say).
     channels : sequence of int, default=(16, 32)
-        Convolution channels of the ``"cnn"``.
+        Output channels of the convolution blocks of the ``"cnn"``.
     kernel_size : int, default=5
         Convolution kernel width of the ``"cnn"``.
     n_estimators : int, default=200
-        Trees of the ``"random_forest"`` baseline.
+        Trees of the random-forest baseline.
     C : float, default=1.0
-        Inverse regularisation strength of the ``"logistic"`` baseline.
+        Inverse regularisation strength of the logistic-regression baseline.
     n_jobs : int or None, default=None
         Parallel jobs of the baselines; for the networks on the CPU, the most torch
-        threads while fitting and predicting (``None`` or -1: torch's own setting).
-    n_ensemble : int, default=1
-        Networks trained, each with its own seed (initialisation, validation split and
-        batch order); predictions are their average (of the probabilities). Baselines ignore it.
-    device : str, default="auto"
-    random_state : int, RandomState instance or None, default=None
-    verbose : int, default=0
+        threads while fitting and predicting (``None`` or negative: torch's own
+        setting).
+    {device}
+    {random_state}
+    {verbose}
 
     Attributes
     ----------
@@ -193,6 +212,11 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
 
     Notes
     -----
+    The parameters each backend reads, besides ``backend`` (it ignores the others, so
+    that one parameter grid can span backends):
+
+    {backend_table}
+
     :meth:`predict` always returns an indicator matrix (of ``y``'s dtype when ``y`` was
     one, else of ints); :meth:`predict_labels` returns the label collections.
     scikit-learn's metrics (``f1_score(average="micro")``...) take the indicator form:
@@ -429,6 +453,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
 
         Returns
         -------
@@ -453,6 +478,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
 
         Returns
         -------
@@ -468,6 +494,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
 
         Returns
         -------
@@ -484,9 +511,11 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
         y : indicator matrix or sequence of label collections
             In either form accepted by :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), optional
+            Weights of the samples in the average; equal when ``None``.
 
         Returns
         -------

@@ -14,6 +14,7 @@ from sklearn.ensemble import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._docs import NETWORK_PARAMETERS, document_parameters
 from ._modules import MLP, SpectrumLoss
 from ._skorch import (
     NET_PARAMETER_CONSTRAINTS,
@@ -23,7 +24,28 @@ from ._skorch import (
     standardization,
 )
 
+#: backend -> the parameters it reads (templated into the docstring).
+_FOREST = ("n_estimators", "min_samples_leaf", "n_jobs", "random_state", "verbose")
+BACKEND_PARAMETERS = {
+    "extra_trees": _FOREST,
+    "gradient_boosting": (
+        "max_iter",
+        "learning_rate",
+        "max_leaf_nodes",
+        "l2_regularization",
+        "min_samples_leaf",
+        "validation_fraction",
+        "patience",
+        "n_jobs",
+        "random_state",
+        "verbose",
+    ),
+    "random_forest": _FOREST,
+    "mlp": (*NETWORK_PARAMETERS, "n_jobs", "random_state", "verbose"),
+}
 
+
+@document_parameters(BACKEND_PARAMETERS)
 class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
     """Predict the absorber's mean nearest-neighbour distance (Angstrom) from its spectrum.
 
@@ -47,49 +69,46 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
         :class:`~sklearn.ensemble.HistGradientBoostingRegressor`;
         ``"random_forest"``: :class:`~sklearn.ensemble.RandomForestRegressor`;
         ``"mlp"``: :class:`~sklearn_xas.estimators.MLP` on standardised inputs and
-        target.
+        target. Each backend reads only some of the other parameters (see the Notes).
     max_iter : int, default=500
-        Most boosting iterations (``"gradient_boosting"``).
+        Most boosting iterations.
     learning_rate : float, default=0.1
-        Shrinkage of the boosting (``"gradient_boosting"``).
+        Shrinkage of the boosting.
     max_leaf_nodes : int, default=31
-        Leaves per boosting tree (``"gradient_boosting"``).
+        Most leaves per boosting tree.
     l2_regularization : float, default=0.0
-        (``"gradient_boosting"``).
+        L2 regularisation of the boosting trees' leaf values.
     n_estimators : int, default=300
-        Trees of the ``"random_forest"`` and ``"extra_trees"``.
+        Trees of the random forest or of the extra trees.
     min_samples_leaf : int or None, default=None
-        Smallest leaf of the trees; ``None`` takes each model's own default (20 for
-        the boosting, 1 for the forest).
-    hidden_layer_sizes : int or sequence of int, default=(256, 256)
-        Hidden layers (``"mlp"``).
-    activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="relu"
-    dropout : float, default=0.0
-    lr : float, default=1e-3
-        Learning rate of AdamW (``"mlp"``).
-    weight_decay : float, default=1e-4
-    batch_size : int, default=64
-    max_epochs : int, default=300
-    validation_fraction : float or None, default=0.1
-        Held-out fraction for early stopping: of the network's epochs, and of the
-        boosting iterations. ``None`` or 0 disables early stopping of the boosting.
-    patience : int or None, default=20
-        Epochs (``"mlp"``) or boosting iterations without improvement of the
-        validation loss before stopping.
-    lr_schedule : {"plateau", "cosine"} or None, default=None
-        (``"mlp"``).
+        Fewest training rows in a leaf of the trees. ``None`` takes each model's own
+        default: 1 for ``"extra_trees"`` and ``"random_forest"``, 20 for
+        ``"gradient_boosting"``.
+    {hidden_layer_sizes}
+    {activation}
+    {dropout}
+    {lr}
+    {weight_decay}
+    {batch_size}
+    {max_epochs}
+    {validation_fraction}
+        For ``"gradient_boosting"``, the held-out fraction for early stopping of the
+        boosting iterations; ``None`` or 0, or fewer than 2 rows on either side of the
+        split, disables its early stopping.
+    {patience}
+        For ``"gradient_boosting"``, the iterations without improvement of the
+        validation loss before the boosting stops; ``None`` disables its early stopping.
+    {lr_schedule}
+    {n_ensemble}
     n_jobs : int or None, default=None
         Parallel jobs of the ``"extra_trees"`` and ``"random_forest"`` (as in
         scikit-learn: ``None`` is one job unless a :func:`joblib.parallel_backend`
         context says otherwise, -1 all cores), the most OpenMP threads of the
         ``"gradient_boosting"``, or torch threads of the ``"mlp"`` on the CPU (``None``
-        or -1: all cores).
-    n_ensemble : int, default=1
-        Networks trained, each with its own seed (initialisation, validation split and
-        batch order); predictions are their average. Baselines ignore it.
-    device : str, default="auto"
-    random_state : int, RandomState instance or None, default=None
-    verbose : int, default=0
+        or negative: all cores).
+    {device}
+    {random_state}
+    {verbose}
 
     Attributes
     ----------
@@ -104,6 +123,13 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
         (``"random_forest"``, ``"extra_trees"``) fitted.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Notes
+    -----
+    The parameters each backend reads, besides ``backend`` (it ignores the others, so
+    that one parameter grid can span backends):
+
+    {backend_table}
 
     Examples
     --------
@@ -253,6 +279,7 @@ class NNDistanceRegressor(RegressorMixin, _BaseNetEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
 
         Returns
         -------

@@ -23,7 +23,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import resolve_device
 from ._modules import ACTIVATIONS
 
-#: Parameter constraints shared by the network backends (see the estimators' docs).
+#: Parameter constraints shared by the network backends; their documentation, written
+#: once, is ``_docs.NET_PARAMETER_DOCS``.
 NET_PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like"],
     "activation": [StrOptions(set(ACTIVATIONS))],

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._docs import NETWORK_PARAMETERS, document_parameters
 from ._modules import MLP, SpectrumLoss
 from ._skorch import (
     NET_PARAMETER_CONSTRAINTS,
@@ -20,7 +21,24 @@ from ._skorch import (
     standardization,
 )
 
+#: backend -> the parameters it reads (templated into the docstring).
+BACKEND_PARAMETERS = {
+    "mlp": (
+        *NETWORK_PARAMETERS,
+        "derivative_weight",
+        "positive_output",
+        "standardize_targets",
+        "n_jobs",
+        "random_state",
+        "verbose",
+    ),
+    "knn": ("n_neighbors", "n_jobs"),
+    "ridge": ("alpha",),
+    "extra_trees": ("n_estimators", "n_jobs", "random_state", "verbose"),
+}
 
+
+@document_parameters(BACKEND_PARAMETERS)
 class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
     """Predict a spectrum on a fixed grid from features of the absorbing site.
 
@@ -41,63 +59,40 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         ``"knn"``: :class:`~sklearn.neighbors.KNeighborsRegressor` (distance weights).
         ``"ridge"``: :class:`~sklearn.linear_model.Ridge`.
         ``"extra_trees"``: :class:`~sklearn.ensemble.ExtraTreesRegressor`.
-    hidden_layer_sizes : int or sequence of int, default=(512, 512)
-        Widths of the hidden layers (``"mlp"``).
-    activation : {"relu", "gelu", "silu", "tanh", "elu"}, default="silu"
-        Hidden-layer activation (``"mlp"``).
-    dropout : float, default=0.1
-        Dropout probability after each hidden layer (``"mlp"``).
-    lr : float, default=1e-3
-        Learning rate of AdamW (``"mlp"``).
-    weight_decay : float, default=1e-4
-        AdamW's decoupled weight decay (``"mlp"``).
-    batch_size : int, default=64
-        Mini-batch size (``"mlp"``).
-    max_epochs : int, default=500
-        Most epochs to train (``"mlp"``).
-    validation_fraction : float or None, default=0.1
-        Fraction of the training rows held out, with a seeded random split, to monitor
-        the validation loss for early stopping (``"mlp"``). ``None`` or 0, or too few
-        rows for a split, monitors the training loss instead.
-    patience : int or None, default=40
-        Epochs without improvement of the monitored loss before training stops; the
-        weights of the best epoch are kept. ``None`` trains ``max_epochs`` epochs.
-    lr_schedule : {"plateau", "cosine"} or None, default="plateau"
-        ``"plateau"`` halves the learning rate when the monitored loss stalls for
-        ``patience // 3`` epochs; ``"cosine"`` anneals it over ``max_epochs``;
-        ``None`` keeps it constant.
+        Each backend reads only some of the other parameters (see the Notes).
+    {hidden_layer_sizes}
+    {activation}
+    {dropout}
+    {lr}
+    {weight_decay}
+    {batch_size}
+    {max_epochs}
+    {validation_fraction}
+    {patience}
+    {lr_schedule}
+    {n_ensemble}
     derivative_weight : float, default=0.0
         Weight of a second loss term, the mean squared error of the first difference
         of the spectrum (in its original units), which rewards getting the shape of
-        the edge and the oscillations right (``"mlp"``).
+        the edge and the oscillations right.
     positive_output : bool, default=False
         Constrain the predicted spectra to be non-negative (a softplus output), as
-        mu(E) is (``"mlp"``; the targets must then be non-negative).
+        mu(E) is; the targets must then be non-negative.
     standardize_targets : bool, default=True
-        Train the network on targets standardised per point (``"mlp"``).
+        Train the network on targets standardised per point.
     n_neighbors : int, default=5
-        Neighbours of the ``"knn"`` baseline.
+        Neighbours of the k-nearest-neighbours baseline.
     alpha : float, default=1.0
-        Regularisation strength of the ``"ridge"`` baseline.
+        Regularisation strength of the ridge baseline.
     n_estimators : int, default=200
-        Trees of the ``"extra_trees"`` baseline.
+        Trees of the extra-trees baseline.
     n_jobs : int or None, default=None
         Parallel jobs of the ``"knn"`` and ``"extra_trees"`` baselines; for the network
         on the CPU, the most torch threads while fitting and predicting (``None`` or
-        -1: torch's own setting).
-    n_ensemble : int, default=1
-        Networks trained, each with its own seed (initialisation, validation split and
-        batch order); predictions are their average. Baselines ignore it.
-    device : str, default="auto"
-        Torch device of the network: ``"auto"`` (CUDA when available, else CPU),
-        ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the validation split, the mini-batch
-        shuffling and dropout (and the trees): an int gives identical results across
-        calls on CPU.
-    verbose : int, default=0
-        1 prints a table of the training and validation loss per epoch, 2 also a
-        progress bar per epoch.
+        negative: torch's own setting).
+    {device}
+    {random_state}
+    {verbose}
 
     Attributes
     ----------
@@ -115,6 +110,10 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         Standardisation of the targets (network backends).
     n_outputs_ : int
         Points per predicted spectrum.
+    train_mean_ : ndarray of shape (n_outputs,)
+        The mean training spectrum: the baseline of
+        :func:`~sklearn_xas.metrics.eta_score` (see
+        :func:`~sklearn_xas.metrics.eta_scorer`).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -122,11 +121,16 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
 
     See Also
     --------
-    sklearn_xas.pipelines.make_spectrum_pipeline : the recommended recipe from the
+    sklearn_xas.pipelines.make_spectrum_pipeline : The recommended recipe from the
         frame of site spectra.
 
     Notes
     -----
+    The parameters each backend reads, besides ``backend`` (it ignores the others, so
+    that one parameter grid can span backends):
+
+    {backend_table}
+
     The network's defaults (two hidden layers of 512 SiLU units, dropout 0.1, AdamW
     at 1e-3 halved on plateaus, early stopping after 40 epochs) come from the Cu
     K-edge FEFF XANES of OmniXAS with CHGNet site embeddings as features, on a
@@ -233,6 +237,7 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         Y = y.reshape(len(y), -1).astype(np.float64, copy=False)
         self.n_outputs_ = Y.shape[1]
         self._reset_fitted()
+        self.train_mean_ = Y.mean(axis=0)
         if self.backend == "mlp":
             self._fit_mlp(X, Y)
         else:

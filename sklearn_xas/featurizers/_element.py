@@ -285,7 +285,9 @@ class AbsorberElementEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset, DataFrame or array-like of str of shape (n_samples,)
+            The absorbing elements, or a frame with an ``absorbing_element`` column.
         y : ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -344,6 +346,7 @@ class AbsorberElementEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset, DataFrame or array-like of str of shape (n_samples,)
+            The absorbing elements, or a frame with an ``absorbing_element`` column.
 
         Returns
         -------
@@ -390,6 +393,7 @@ class AbsorberElementEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : ignored
+            Not used, present for API consistency.
 
         Returns
         -------

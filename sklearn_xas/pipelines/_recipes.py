@@ -82,6 +82,7 @@ def exafs_branch(grid=EXAFS_GRID, features="k", kweight=2):
         transform's magnitude |chi(R)| from 0 to 6 Angstrom (window over the grid's
         range); ``"k+r"``: both, side by side.
     kweight : float, default=2
+        Power of k that weights chi(k), for either feature.
 
     Returns
     -------
@@ -193,7 +194,9 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset or DataFrame
+            The frame of spectra (XANES and/or EXAFS rows).
         y : ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -209,7 +212,9 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset or DataFrame
+            The frame of spectra (XANES and/or EXAFS rows).
         y : ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -285,6 +290,7 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset or DataFrame
+            The frame of spectra, of the kinds seen at fit.
 
         Returns
         -------
@@ -317,6 +323,7 @@ class SpectrumTypeSwitch(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -481,11 +488,15 @@ def make_nn_distance_pipeline(
     Parameters
     ----------
     kind : {"auto", "XANES", "EXAFS", "mixed"}, default="auto"
+        See :func:`make_neighbor_type_pipeline`.
     xanes_grid : tuple or array-like, default=XANES_GRID
+        Grid of E - E0 (eV) for XANES rows.
     exafs_grid : tuple, default=EXAFS_GRID
+        k grid (1/Angstrom) for EXAFS rows.
     exafs_features : {"k", "r", "k+r"}, default="k+r"
         The Fourier transform's |chi(R)| shows the first shell's distance directly.
     element_encoding : bool, default=True
+        Append the absorbing element's properties, so that one model serves every element.
     **params
         Parameters of :class:`~sklearn_xas.estimators.NNDistanceRegressor`.
 

@@ -111,12 +111,15 @@ def plot_parity(y_true, y_pred, *, ax=None, quantity="mean NN distance", unit="Ã
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted values.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (a new figure's by default).
     quantity : str, default="mean NN distance"
         What is plotted, for the axis labels.
     unit : str, default="Ã…"
+        Unit of the values, for the axis labels and the MAE.
     title : str, optional
+        Title of the axes; none when ``None``.
 
     Returns
     -------
@@ -249,6 +252,7 @@ def plot_per_element_f1(y_true, y_pred, elements, *, classes=None, ax=None, titl
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (a new figure's by default).
     title : str, optional
+        Title of the axes; none when ``None``.
 
     Returns
     -------

@@ -143,6 +143,7 @@ class SpectralBroadener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_grid)
+            Spectra on the common grid.
         y : None
             Ignored.
 
@@ -163,6 +164,7 @@ class SpectralBroadener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_grid)
+            Spectra on the grid seen at fit.
 
         Returns
         -------

@@ -41,9 +41,14 @@ def ft_window(k, *, kmin, kmax, dk=1.0, window="hanning"):
     Parameters
     ----------
     k : array-like
+        Wavenumbers (1/Angstrom) at which to evaluate the window.
     kmin, kmax : float
+        The window's range (1/Angstrom), widened by ``dk / 2`` on each side as above.
     dk : float, default=1.0
+        Width of the tapers (``"hanning"``) or shape parameter of the Kaiser-Bessel
+        window (``"kaiser"``).
     window : {"hanning", "kaiser"}, default="hanning"
+        Shape of the window, as above.
 
     Returns
     -------
@@ -141,6 +146,7 @@ class KWeighter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_k)
+            chi(k) on the grid seen at fit.
 
         Returns
         -------
@@ -171,6 +177,7 @@ class ChiFourierTransform(TransformerMixin, BaseEstimator):
         Window taper width (``"hanning"``) or Kaiser-Bessel shape parameter
         (``"kaiser"``); see :func:`ft_window`.
     window : {"hanning", "kaiser"}, default="hanning"
+        Shape of the k window; see :func:`ft_window`.
     rmax : float, default=6.0
         Largest R (Angstrom) of the output.
     dr : float, default=0.05
@@ -270,6 +277,7 @@ class ChiFourierTransform(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_k)
+            chi(k) on the grid seen at fit (not k-weighted).
 
         Returns
         -------
@@ -378,6 +386,7 @@ class EXAFSExtractor(FrameOutputMixin, TransformerMixin, BaseEstimator,
         Parameters
         ----------
         X : XASDataset or pandas.DataFrame
+            XANES rows (not read: nothing is learnt).
         y : None
             Ignored.
 

@@ -143,6 +143,7 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
         Parameters
         ----------
         X : XASDataset, pandas.DataFrame or array of shape (n_spectra, n_grid)
+            XANES spectra (only an array's width is recorded: nothing is learnt).
         y : None
             Ignored.
 

@@ -208,6 +208,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : XASDataset or pandas.DataFrame
+            Spectra, each on its own grid.
 
         Returns
         -------

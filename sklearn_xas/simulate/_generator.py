@@ -345,6 +345,7 @@ def relax_structures(structures, *, steps=60, fmax=0.1, max_volume_change=0.4,
     Parameters
     ----------
     structures : list of pymatgen.core.Structure
+        The structures to relax, each on its own.
     steps : int, default=60
         Most FIRE steps per structure (bounded cost).
     fmax : float, default=0.1
@@ -437,6 +438,7 @@ def sample_disorder(key, *, seed=0, ranges=None):
     key : str
         Identifies the spectrum (e.g. ``"<material_id>_<index>"``).
     seed : int, default=0
+        Hashed with ``key``: another seed draws another, equally reproducible, sample.
     ranges : dict, optional
         Overrides entries of :data:`DISORDER_RANGES`.
 

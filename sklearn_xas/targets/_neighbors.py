@@ -178,6 +178,7 @@ def neighbor_types(structure, index, *, method="crystalnn", tol=0.1):
     Parameters
     ----------
     structure : pymatgen.core.Structure
+        The crystal structure holding the absorbing site.
     index : int
         0-based index of the absorbing site.
     method : {"crystalnn", "cutoff"}, default="crystalnn"
@@ -207,6 +208,7 @@ def mean_nn_distance(structure, index, *, method="crystalnn", tol=0.1):
     Parameters
     ----------
     structure : pymatgen.core.Structure
+        The crystal structure holding the absorbing site.
     index : int
         0-based index of the absorbing site.
     method : {"crystalnn", "cutoff"}, default="crystalnn"
@@ -236,6 +238,7 @@ def coordination_number(structure, index, *, method="crystalnn", tol=0.1):
     Parameters
     ----------
     structure : pymatgen.core.Structure
+        The crystal structure holding the absorbing site.
     index : int
         0-based index of the absorbing site.
     method : {"crystalnn", "cutoff"}, default="crystalnn"

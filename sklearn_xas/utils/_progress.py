@@ -11,12 +11,16 @@ def progress(iterable, *, enabled=None, total=None, desc=None, unit="site"):
     Parameters
     ----------
     iterable : iterable
+        The items to iterate over.
     enabled : bool or None, default=None
         ``None`` shows the bar only when stderr is a terminal and there are more
         than 100 items.
     total : int, optional
+        Number of items; ``len(iterable)`` when ``None`` and it has one.
     desc : str, optional
+        Label shown before the bar.
     unit : str, default="site"
+        Name of one item, shown in the rate.
 
     Returns
     -------
