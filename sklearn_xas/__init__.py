@@ -13,7 +13,7 @@ recommended recipes from that data model to predictions.
 
 import importlib
 
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 # The top-level names are imported on first use (PEP 562): importing a subpackage such
 # as sklearn_xas.datasets, or the command line's --help, then does not pay for torch.

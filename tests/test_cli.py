@@ -61,7 +61,7 @@ def test_missing_data_and_model_are_user_errors(tmp_path, capsys):
     bad.write_text("1 2 3\n")
     code, _, err = run(capsys, "evaluate", "--model", str(tmp_path / "m.joblib"),
                        "--data", str(bad))
-    assert code == 2 and "no such file (train one with 'sklearn-xas train')" in err
+    assert code == 2 and "no such file (train a model with 'sklearn-xas train')" in err
     junk = tmp_path / "junk.joblib"
     junk.write_bytes(b"not a model")
     code, _, err = run(capsys, "predict", "--model", str(junk), "--data", "bundled")
@@ -81,7 +81,8 @@ def test_bad_data_file_names_the_fix(tmp_path, capsys):
     bad.write_text("1 2 3\n")
     code, _, err = run(capsys, "train", "nn-distance", "--data", str(bad),
                        "--model", str(tmp_path / "m.joblib"))
-    assert code == 2 and "expected 'bundled', a folder holding a FEFF tree" in err
+    # the column reader says what it found and how to say which columns to use
+    assert code == 2 and "data.txt" in err and "columns=" in err
 
 
 def test_mixed_kinds_need_spectrum_type(tmp_path, toy_records, capsys):
@@ -121,11 +122,10 @@ def test_train_predict_round_trip(trained, small_tree, tmp_path, capsys):
                                   "mean_nn_distance"]
     # trained on these very sites: the predictions follow the true distances (neighbour rule
     # of the bundle) better than their mean does
-    import joblib
-
+    from sklearn_xas.pretrained import load_model
     from sklearn_xas.targets import compute_targets
 
-    method = joblib.load(trained["nn-distance"])["neighbor_method"]
+    method = load_model(trained["nn-distance"]).neighbor_method
     truth = compute_targets(sub, targets="mean_nn_distance", method=method)
     truth = truth["mean_nn_distance"].to_numpy(dtype=float)
     got = pred["mean_nn_distance"].to_numpy()
@@ -141,12 +141,12 @@ def test_train_predict_round_trip(trained, small_tree, tmp_path, capsys):
 
 
 def test_forward_predictions_are_spectra_on_the_grid(trained, small_tree, tmp_path):
-    import joblib
+    from sklearn_xas.pretrained import load_model
 
     root, sub = small_tree
-    bundle = joblib.load(trained["spectrum"])
-    assert bundle["task"] == "spectrum" and bundle["spectrum_type"] == "EXAFS"
-    grid = bundle["grid"]  # R grid of |chi(R)|, 0 to 6 A
+    model = load_model(trained["spectrum"])
+    assert model.task == "spectrum" and model.spectrum_type == "EXAFS"
+    grid = model.grid  # R grid of |chi(R)|, 0 to 6 A
     assert grid[0] == 0 and grid[-1] == pytest.approx(6.0)
     assert main(["predict", "--model", str(trained["spectrum"]), "--data", str(root),
                  "--out", str(tmp_path / "s.csv"), "-q"]) == 0

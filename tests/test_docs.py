@@ -41,6 +41,8 @@ PUBLIC_MODULES = [
     "sklearn_xas.estimators",
     "sklearn_xas.targets",
     "sklearn_xas.pipelines",
+    "sklearn_xas.metrics",
+    "sklearn_xas.pretrained",
     "sklearn_xas.simulate",
     "sklearn_xas.plotting",
     "sklearn_xas.utils",
@@ -56,6 +58,7 @@ OBJECT_CHECKS = {
     "SS01",  # no one-line summary
     "PR01",  # parameters of the signature not documented
     "PR02",  # documented parameters that are not in the signature
+    "PR07",  # parameter without a description
     "PR10",  # "name: type" instead of "name : type"
     "RT01",  # returns something but has no Returns section
     "EX01",  # no Examples section

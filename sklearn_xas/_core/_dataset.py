@@ -478,6 +478,45 @@ class XASDataset:
         """The distinct spectrum types present, sorted."""
         return sorted(self.frame["spectrum_type"].unique())
 
+    def select_type(self, spectrum_type=None):
+        """The rows of one spectrum type.
+
+        Parameters
+        ----------
+        spectrum_type : {"XANES", "EXAFS"} or None, default=None
+            ``None``: the data set itself, which must then hold a single type.
+
+        Returns
+        -------
+        dataset : XASDataset
+
+        Raises
+        ------
+        XASDataError
+            If no row is of ``spectrum_type``, or ``None`` is given for a data set that
+            holds both types.
+
+        Examples
+        --------
+        >>> from sklearn_xas.datasets import load_prototype_exafs
+        >>> load_prototype_exafs(elements="Cu").select_type("EXAFS").spectrum_types
+        ['EXAFS']
+        """
+        kinds = self.spectrum_types
+        if spectrum_type is None:
+            if len(kinds) > 1:
+                counts = self.frame["spectrum_type"].value_counts().to_dict()
+                raise XASDataError(
+                    f"The data holds both XANES and EXAFS spectra ({counts}); choose one "
+                    "spectrum type (--spectrum-type on the command line)."
+                )
+            return self
+        kind = str(spectrum_type).upper()
+        mask = self.frame["spectrum_type"].to_numpy() == kind
+        if not mask.any():
+            raise XASDataError(f"The data holds no {kind} spectra (it holds {', '.join(kinds)}).")
+        return self[mask]
+
     def select_sites(self, site_ids, *, missing="raise"):
         """Rows whose :attr:`site_ids` are in ``site_ids``, in the data set's order.
 

@@ -7,9 +7,11 @@
 Each wraps a skorch network (CUDA when available) and plain scikit-learn baselines
 behind ``fit``/``predict``, selected by ``backend``. The torch modules they train,
 :class:`MLP` and :class:`Conv1DNet`, and the loss :class:`SpectrumLoss` are importable
-for reuse.
+for reuse. :class:`PerElementMeanRegressor` and :class:`PerElementMajorityClassifier`
+are the per-absorbing-element baselines a model must beat.
 """
 
+from ._baselines import PerElementMajorityClassifier, PerElementMeanRegressor
 from ._modules import MLP, Conv1DNet, SpectrumLoss
 from ._neighbor_type import NeighborTypeClassifier
 from ._nn_distance import NNDistanceRegressor
@@ -20,6 +22,8 @@ __all__ = [
     "MLP",
     "NNDistanceRegressor",
     "NeighborTypeClassifier",
+    "PerElementMajorityClassifier",
+    "PerElementMeanRegressor",
     "SpectrumLoss",
     "SpectrumRegressor",
 ]

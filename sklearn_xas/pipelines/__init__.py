@@ -7,6 +7,10 @@
 The inverse recipes read a frame of XANES rows or of EXAFS rows through
 :class:`SpectrumTypeSwitch`, whose default branches are :func:`xanes_branch` and
 :func:`exafs_branch`.
+
+The three tasks by name (:data:`TASKS`, as the command line and saved models use them):
+:func:`make_task_pipeline`, :func:`task_targets`, :func:`spectrum_target_branch` (the
+forward task's ``y``) and :func:`target_axis`.
 """
 
 from ._recipes import (
@@ -20,15 +24,27 @@ from ._recipes import (
     make_spectrum_pipeline,
     xanes_branch,
 )
+from ._tasks import (
+    TASKS,
+    make_task_pipeline,
+    spectrum_target_branch,
+    target_axis,
+    task_targets,
+)
 
 __all__ = [
     "CHGNET_LAYERS",
     "EXAFS_GRID",
+    "TASKS",
     "XANES_GRID",
     "SpectrumTypeSwitch",
     "exafs_branch",
     "make_neighbor_type_pipeline",
     "make_nn_distance_pipeline",
     "make_spectrum_pipeline",
+    "make_task_pipeline",
+    "spectrum_target_branch",
+    "target_axis",
+    "task_targets",
     "xanes_branch",
 ]

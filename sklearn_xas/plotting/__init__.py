@@ -3,7 +3,9 @@
 - :func:`plot_spectra`: true (and predicted) spectra, one panel each;
 - :func:`plot_parity`: predicted against true values (e.g. NN distance);
 - :func:`plot_per_element_f1`: neighbour-type F1 per absorbing element
-  (scores from :func:`per_element_f1`).
+  (scores from :func:`per_element_f1`);
+- :func:`plot_typical_spectra` and :func:`plot_task_results`: the figures of evaluated
+  tasks, as the command line writes them.
 
 Without an ``ax``/``fig`` argument each function draws on a new
 :class:`matplotlib.figure.Figure` that pyplot does not track, so it is safe on
@@ -11,5 +13,13 @@ headless machines and in loops; save it with ``fig.savefig(path)``.
 """
 
 from ._plots import per_element_f1, plot_parity, plot_per_element_f1, plot_spectra
+from ._results import plot_task_results, plot_typical_spectra
 
-__all__ = ["per_element_f1", "plot_parity", "plot_per_element_f1", "plot_spectra"]
+__all__ = [
+    "per_element_f1",
+    "plot_parity",
+    "plot_per_element_f1",
+    "plot_spectra",
+    "plot_task_results",
+    "plot_typical_spectra",
+]

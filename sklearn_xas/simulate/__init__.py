@@ -7,7 +7,7 @@ in parallel and returns the data model (:class:`~sklearn_xas.datasets.XASDataset
 'sklearn-xas[simulate]'``.
 """
 
-from ._batch import average_by_structure, inequivalent_sites, simulate_dataset
+from ._batch import average_by_structure, inequivalent_sites, read_structures, simulate_dataset
 from ._feff6 import (
     DEFAULT_K,
     FeffError,
@@ -38,6 +38,7 @@ __all__ = [
     "feff6_input",
     "inequivalent_sites",
     "prototype_structures",
+    "read_structures",
     "simulate_dataset",
     "simulate_exafs",
 ]

@@ -23,6 +23,7 @@ def inequivalent_sites(structure, *, symprec=0.1):
     Parameters
     ----------
     structure : pymatgen.core.Structure
+        The crystal structure.
     symprec : float, default=0.1
         Tolerance (Angstrom) of pymatgen's ``SpacegroupAnalyzer``.
 
@@ -99,6 +100,53 @@ def _as_structures(structures, material_ids):
                 f"material {m!r}: expected a pymatgen Structure, got {type(s).__name__}."
             )
     return items
+
+
+def read_structures(paths):
+    """Read structure files (POSCAR, CIF, ... anything pymatgen reads) for simulation.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        The files.
+
+    Returns
+    -------
+    structures : dict
+        Material id -> Structure. The id is the file's stem, or its folder's name for a
+        file called ``POSCAR``.
+
+    Raises
+    ------
+    XASDataError
+        Naming a file that is missing or unreadable, or two files giving one id.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_xas.simulate import read_structures
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = Structure(Lattice.cubic(3.6), ["Cu"], [[0, 0, 0]]).to(filename=str(folder / "Cu.cif"))
+    >>> list(read_structures([folder / "Cu.cif"]))
+    ['Cu']
+    """
+    from pymatgen.core import Structure
+
+    structures = {}
+    for name in paths:
+        p = Path(name)
+        if not p.is_file():
+            raise XASDataError(f"{name}: no such structure file.")
+        try:
+            s = Structure.from_file(p)
+        except Exception as exc:
+            raise XASDataError(f"{name}: not a structure file pymatgen can read ({exc}).") from exc
+        mid = p.stem if p.stem.upper() != "POSCAR" else p.parent.name
+        if mid in structures:
+            raise XASDataError(f"{name}: material id {mid!r} is used twice; rename the files.")
+        structures[mid] = s
+    return structures
 
 
 def _site_plan(items, sites, absorbers, symprec):

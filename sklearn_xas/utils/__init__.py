@@ -4,11 +4,12 @@
 """
 
 from .._core import check_frame, check_spectrum_type, is_frame, row_label, single_spectrum_type
-from ._device import resolve_device
+from ._device import check_device, resolve_device
 from ._optional import import_optional
 from ._progress import progress
 
 __all__ = [
+    "check_device",
     "check_frame",
     "check_spectrum_type",
     "import_optional",

@@ -39,6 +39,8 @@ INSTANCE_PARAMS = {
         {"backend": "random_forest", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
         {"backend": "logistic", "class_weight": "balanced"},
     ],
+    "PerElementMajorityClassifier": [{}],
+    "PerElementMeanRegressor": [{}],
     "SpectrumRegressor": [
         {"hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2, "derivative_weight": 0.5,
          "device": "cpu", "n_jobs": 1, "random_state": 0},
@@ -46,6 +48,20 @@ INSTANCE_PARAMS = {
         {"backend": "ridge"},
         {"backend": "extra_trees", "n_estimators": 10, "n_jobs": 1, "random_state": 0},
     ],
+}
+
+#: The checks a multi-label-only classifier fails, with their reasons.
+_MULTI_LABEL_ONLY = {
+    "check_classifier_data_not_an_array": "multi-label only: the check's y is one column of "
+    "two class values that are not 0/1",
+    "check_classifiers_classes": "multi-label only: fits 1-D string class labels",
+    "check_classifiers_one_label": "multi-label only: fits a 1-D y of one class",
+    "check_classifiers_train": "multi-label only: fits 1-D class labels, expects 1-D "
+    "predictions",
+    "check_estimators_dtypes": "multi-label only: the check's y is one column of class "
+    "values that are not 0/1",
+    "check_fit2d_1feature": "multi-label only: rejects the check's 1-D integer y before "
+    "looking at X",
 }
 
 # name -> {check function name: reason}
@@ -56,19 +72,11 @@ EXPECTED_FAILED_CHECKS = {
     # Multi-label only: y is an indicator matrix or label collections, never one column of
     # class labels, which is what these checks fit on (they then expect 1-D predictions).
     "NeighborTypeClassifier": {
+        **_MULTI_LABEL_ONLY,
         "check_class_weight_classifiers": "multi-label only; class_weight is 'balanced' or None "
         "(a per-class dict has no meaning per label)",
-        "check_classifier_data_not_an_array": "multi-label only: the check's y is one column of "
-        "two class values that are not 0/1",
-        "check_classifiers_classes": "multi-label only: fits 1-D string class labels",
-        "check_classifiers_one_label": "multi-label only: fits a 1-D y of one class",
-        "check_classifiers_train": "multi-label only: fits 1-D class labels, expects 1-D "
-        "predictions",
-        "check_estimators_dtypes": "multi-label only: the check's y is one column of class "
-        "values that are not 0/1",
-        "check_fit2d_1feature": "multi-label only: rejects the check's 1-D integer y before "
-        "looking at X",
     },
+    "PerElementMajorityClassifier": _MULTI_LABEL_ONLY,
 }
 
 # Estimators whose X is the data model's frame (structures, spectra on their own

@@ -1,0 +1,100 @@
+"""The figures of evaluated tasks: typical forward spectra, parity and per-element F1."""
+
+import numpy as np
+
+from ._plots import plot_parity, plot_per_element_f1, plot_spectra
+
+
+def plot_typical_spectra(grid, Y_true, Y_pred, frame, *, n=6, axis_labels=("x", "y")):
+    """True and predicted spectra of sites of median error, of different absorbers.
+
+    Parameters
+    ----------
+    grid : array-like of shape (n_points,)
+        The common abscissa.
+    Y_true, Y_pred : array-like of shape (n_spectra, n_points)
+        True and predicted spectra.
+    frame : pandas.DataFrame
+        The rows of the spectra (``material_id``, ``absorbing_element``, ``edge``).
+    n : int, default=6
+        How many panels.
+    axis_labels : tuple of str, default=("x", "y")
+        Labels of the x and y axes.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_xas.plotting import plot_typical_spectra
+    >>> frame = pd.DataFrame({"material_id": ["a", "b"], "absorbing_element": ["Cu", "O"],
+    ...                       "edge": ["K", "K"]})
+    >>> Y = np.ones((2, 5))
+    >>> len(plot_typical_spectra(np.arange(5), Y, Y * 1.1, frame).axes)
+    2
+    """
+    Y_true, Y_pred = np.asarray(Y_true), np.asarray(Y_pred)
+    err = np.mean((Y_true - Y_pred) ** 2, axis=1)
+    picked, seen = [], set()
+    for i in np.argsort(np.abs(err - np.median(err))):
+        el = frame["absorbing_element"].iloc[i]
+        if el not in seen:
+            picked.append(i)
+            seen.add(el)
+        if len(picked) == n:
+            break
+    titles = [f"{str(frame['material_id'].iloc[i]).removeprefix('proto-')} "
+              f"{frame['absorbing_element'].iloc[i]} {frame['edge'].iloc[i]} "
+              f"(MSE {err[i]:.2g})" for i in picked]
+    fig = plot_spectra(grid, Y_true[picked], Y_pred[picked], titles=titles, max_panels=n,
+                       xlabel=axis_labels[0], ylabel=axis_labels[1])
+    fig.suptitle("Forward model on held-out materials: true (black) and predicted (red "
+                 "dashed) spectra, sites of median error", fontsize=10)
+    return fig
+
+
+def plot_task_results(results, frame):
+    """The figure of each evaluated task, named for saving.
+
+    Parameters
+    ----------
+    results : dict
+        Task name (``"spectrum"``, ``"nn-distance"``, ``"neighbor-types"``) -> an object
+        with ``prediction`` and ``truth`` (and, for ``"spectrum"``, ``model.grid`` and
+        ``model.axis_labels``), as :func:`sklearn_xas.pretrained.fit_and_score` returns.
+    frame : pandas.DataFrame
+        The evaluated rows.
+
+    Returns
+    -------
+    figures : list of (str, matplotlib.figure.Figure)
+        File name and figure.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> from sklearn_xas.plotting import plot_task_results
+    >>> r = SimpleNamespace(prediction=[2.0, 2.4], truth=[2.1, 2.3])
+    >>> [name for name, _ in plot_task_results({"nn-distance": r}, pd.DataFrame())]
+    ['nn_distance_parity.png']
+    """
+    figures = []
+    if "spectrum" in results:
+        r = results["spectrum"]
+        figures.append(("spectra_true_vs_predicted.png", plot_typical_spectra(
+            r.model.grid, r.truth, r.prediction, frame, axis_labels=r.model.axis_labels)))
+    if "nn-distance" in results:
+        r = results["nn-distance"]
+        ax = plot_parity(r.truth, r.prediction, title="Mean NN distance, held-out materials")
+        figures.append(("nn_distance_parity.png", ax.figure))
+    if "neighbor-types" in results:
+        r = results["neighbor-types"]
+        ax = plot_per_element_f1(r.truth, r.prediction, frame["absorbing_element"],
+                                 title="Neighbour-type F1 per absorbing element "
+                                       "(held-out materials)")
+        figures.append(("neighbor_type_f1_per_element.png", ax.figure))
+    return figures
