@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from sklearn_xas.estimators import NeighborTypeClassifier, NNDistanceRegressor, SpectrumRegressor
+from sklearn_xas.metrics import eta_score
 
 from .common import Benchmark, Estimator, Predictor, Tracker, check_device, get_task
 
@@ -51,8 +52,7 @@ class SpectrumRegressorBench(_EstimatorBench, Benchmark):
         return SpectrumRegressor(backend=backend, device=device, n_estimators=50, **NET)
 
     def metric(self, y_true, y_pred):
-        baseline = np.median(((y_true - self.y.mean(axis=0)) ** 2).mean(axis=1))
-        return baseline / np.median(((y_true - y_pred) ** 2).mean(axis=1))
+        return eta_score(y_true, y_pred, self.y.mean(axis=0))
 
 
 class NeighborTypeClassifierBench(_EstimatorBench, Benchmark):

@@ -47,6 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sklearn_xas.metrics import eta_score
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -167,12 +169,6 @@ def rows_of(frame, idx):
 
 
 # ----------------------------------------------------------------------------- forward
-def eta_score(Y_true, Y_pred, Y_train):
-    """OmniXAS's eta: median MSE of the training mean / median MSE of the model."""
-    base = np.median(((Y_true - Y_train.mean(axis=0)) ** 2).mean(axis=1))
-    return base / np.median(((Y_true - Y_pred) ** 2).mean(axis=1))
-
-
 def use_cache(pipeline, cache, progress):
     """Point every CHGNet embedder inside ``pipeline`` at the on-disk cache (the model's
     hyperparameters stay as they are)."""
@@ -233,7 +229,7 @@ def run_forward(args, results, store):
         else:
             print(f"  fitting {name} ...", flush=True)
             pred, t_fit, t_pred = fit_predict(model, f_train, Y_train, f_val)
-        eta = eta_score(Y_val, pred, Y_train)
+        eta = eta_score(Y_val, pred, Y_train.mean(axis=0))
         print(f"  {name:45s} eta = {eta:6.2f}   fit {t_fit:7.1f} s  predict {t_pred:6.2f} s",
               flush=True)
         results.append(dict(task="forward", dataset="Cu FEFF XANES", split="OmniXAS val",

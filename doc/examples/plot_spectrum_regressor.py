@@ -18,7 +18,6 @@ pretrained CHGNet embedding of the absorbing site instead (slower to compute).
 # Features and targets
 # --------------------
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.pipeline import make_pipeline
 
 from sklearn_xas.datasets import load_prototype_exafs
@@ -55,11 +54,9 @@ Y_pred = model.predict(test)
 # --------------------
 # eta is the median per-spectrum error of the training-mean spectrum divided by that of
 # the model: 1 means no better than always predicting the mean spectrum.
-def median_mse(Y, Y_hat):
-    return np.median(np.mean((Y - Y_hat) ** 2, axis=1))
+from sklearn_xas.metrics import eta_score  # noqa: E402
 
-
-eta = median_mse(Y_test, Y_train.mean(axis=0)) / median_mse(Y_test, Y_pred)
+eta = eta_score(Y_test, Y_pred, Y_train.mean(axis=0))
 print(f"eta on unseen materials: {eta:.2f}")
 
 # %%
