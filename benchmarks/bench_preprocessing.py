@@ -29,7 +29,7 @@ class SpectrumResamplerXANES(_FrameTransformer, Benchmark):
     params = (N_SITES,)
 
     def make_estimator(self, params):
-        return SpectrumResampler(grid=(-10.0, 60.0, 141), reference="data_e0", outside="edge")
+        return SpectrumResampler(grid=(-10.0, 60.0, 141), e0="data", outside="edge")
 
 
 class SpectrumResamplerEXAFS(_FrameTransformer, Benchmark):

@@ -7,8 +7,8 @@ Run from the project root (``../shared/data`` must hold the Cu archive)::
 Prints:
 
 - throughput (spectra/s, best of ``--repeat``; wall and CPU seconds for all spectra) of
-  :class:`SpectrumResampler` (``reference="absolute"``, ``"tabulated_e0"``,
-  ``"data_e0"``) and :class:`EdgeStepNormalizer` (``"edge_step"``, ``"max"``) on all
+  :class:`SpectrumResampler` (``e0=None``, ``"tabulated"``,
+  ``"data"``) and :class:`EdgeStepNormalizer` (``"edge_step"``, ``"max"``) on all
   4,831 Cu K-edge FEFF9 spectra (173 points each), next to the baselines one writes
   first, run in the same process: a ``numpy.interp`` loop per spectrum (plus a
   ``find_e0`` call per spectrum for ``data_e0``), and larch's ``pre_edge`` per spectrum
@@ -112,8 +112,8 @@ def main(argv=None):
     tab_grid = rel_grid + 20.0
     cases = [
         ("resample absolute", dict(grid=abs_grid), None),
-        ("resample tabulated_e0", dict(grid=tab_grid, reference="tabulated_e0"), None),
-        ("resample data_e0", dict(grid=rel_grid, reference="data_e0"), find_e0),
+        ("resample tabulated_e0", dict(grid=tab_grid, e0="tabulated"), None),
+        ("resample data_e0", dict(grid=rel_grid, e0="data"), find_e0),
     ]
     for name, params, e0 in cases:
         res = SpectrumResampler(outside="edge", **params).fit(frame)
@@ -138,7 +138,7 @@ def main(argv=None):
                 sub = frame.iloc[: args.baseline_sites]
                 base, nb = _best(lambda sub=sub: larch_pre_edge(sub), 1), len(sub)
         record(f"normalise {mode}", ours, base, nb)
-    pipeline = _best(lambda: SpectrumResampler(grid=rel_grid, reference="data_e0",
+    pipeline = _best(lambda: SpectrumResampler(grid=rel_grid, e0="data",
                                                outside="edge").fit_transform(
         EdgeStepNormalizer().transform(frame)), args.repeat)
     record("normalise + resample data_e0", pipeline)
@@ -164,12 +164,12 @@ def main(argv=None):
           "a grid step):")
     for step in (0.5, 1.0):
         grid = np.arange(-8.0, 40.0 + 1e-9, step)
-        for label, ref, g in (("data_e0", "data_e0", grid),
-                              ("tabulated_e0 (shifted by the median)", "tabulated_e0",
+        for label, ref, g in (("data E0", "data", grid),
+                              ("tabulated E0 (shifted by the median)", "tabulated",
                                grid + 17.9)):
-            X = SpectrumResampler(grid=g, reference=ref, outside="edge").fit_transform(frame)
+            X = SpectrumResampler(grid=g, e0=ref, outside="edge").fit_transform(frame)
             rise = g[np.argmax(np.gradient(X, g, axis=1), axis=1)]
-            centre = 0.0 if ref == "data_e0" else np.median(rise)
+            centre = 0.0 if ref == "data" else np.median(rise)
             share = np.mean(np.abs(rise - centre) <= step + 1e-9)
             print(f"  grid step {step} eV, {label:38s}: {100 * share:5.1f} % of {n}")
 

@@ -41,7 +41,7 @@ CASES = {
                           "exafs", ("spectrumresampler__grid", [(3, 12, 91), (3, 10, 71)])),
     "EdgeStepNormalizer": (
         lambda: make_pipeline(EdgeStepNormalizer(),
-                              SpectrumResampler(grid=(-20, 60, 81), reference="data_e0"),
+                              SpectrumResampler(grid=(-20, 60, 81), e0="data"),
                               Ridge()),
         "mu", ("edgestepnormalizer__mode", ["edge_step", "max"])),
     "EXAFSExtractor": (

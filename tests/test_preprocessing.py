@@ -149,7 +149,7 @@ def test_resampling_own_grid_relative_to_data_e0():
     mu = xanes(e)
     frame = make_frame([e], [mu])
     e0 = find_e0(e, mu)
-    out = SpectrumResampler(grid=e - e0, reference="data_e0").fit_transform(frame)
+    out = SpectrumResampler(grid=e - e0, e0="data").fit_transform(frame)
     np.testing.assert_allclose(out[0], mu, rtol=1e-12, atol=1e-12)
 
 
@@ -169,10 +169,10 @@ def test_resampling_references_line_up_shifted_edges():
     ys = [xanes(e, centre=8979.0 + 15.0, pre=(0.3, 0.0)),
           xanes(e, centre=7112.0 + 15.0, pre=(0.3, 0.0))]
     frame = make_frame([e, e], ys, elements=["Cu", "Fe"])
-    tab = SpectrumResampler(grid=(0.0, 40.0, 81), reference="tabulated_e0").fit_transform(frame)
+    tab = SpectrumResampler(grid=(0.0, 40.0, 81), e0="tabulated").fit_transform(frame)
     np.testing.assert_allclose(tab[0], tab[1], atol=1e-9)
     np.testing.assert_allclose(tab[0], np.interp(np.linspace(8979, 9019, 81), e, ys[0]))
-    res = SpectrumResampler(grid=(-10.0, 30.0, 81), reference="data_e0")
+    res = SpectrumResampler(grid=(-10.0, 30.0, 81), e0="data")
     data = res.fit_transform(frame)
     np.testing.assert_allclose(data[0], data[1], atol=1e-6)
     steepest = res.grid_[np.argmax(np.gradient(data, res.grid_, axis=1), axis=1)]
@@ -207,7 +207,7 @@ def test_feature_names_and_pandas_output(toy_records):
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns[:2]) == ["chi_k3.00", "chi_k3.05"]
     assert res.spectrum_type_ == "EXAFS"
-    xanes_res = SpectrumResampler(grid=(-10.0, 30.0, 81), reference="data_e0")
+    xanes_res = SpectrumResampler(grid=(-10.0, 30.0, 81), e0="data")
     e = np.linspace(8950.0, 9100.0, 301)
     names = xanes_res.fit(make_frame([e], [xanes(e)])).get_feature_names_out()
     assert names[0] == "mu_e-10.0" and names[20] == "mu_e0.0" and names[-1] == "mu_e30.0"
@@ -225,7 +225,7 @@ def test_kind_checks(toy_records):
     with pytest.raises(XASDataError, match=r"row 1 \(material 'toy-1'"):
         res.transform(frame)
     with pytest.raises(ValueError, match="EXAFS"):
-        SpectrumResampler(grid=(3.0, 10.0, 3), reference="data_e0").fit(frame.iloc[1:])
+        SpectrumResampler(grid=(3.0, 10.0, 3), e0="data").fit(frame.iloc[1:])
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_bad_rows_are_named(x, y, message, step):
     good = np.linspace(0.0, 5.0, 11)
     frame = make_frame([good, x, good], [np.tanh(good - 2.5), y, np.tanh(good - 2.5)])
     if step == "resampler":
-        est = SpectrumResampler(grid=(1.0, 4.0, 4), reference="data_e0")
+        est = SpectrumResampler(grid=(1.0, 4.0, 4), e0="data")
     else:
         est = EdgeStepNormalizer()
     with pytest.raises(XASDataError, match=message) as info:
@@ -255,12 +255,12 @@ def test_bad_rows_are_named(x, y, message, step):
 def test_resampler_sklearn_api():
     e = np.linspace(8950.0, 9100.0, 301)
     frame = make_frame([e, e + 2.0], [xanes(e), xanes(e + 2.0)])
-    res = SpectrumResampler(grid=(-5.0, 20.0, 26), reference="data_e0", outside="edge")
+    res = SpectrumResampler(grid=(-5.0, 20.0, 26), e0="data", outside="edge")
     twin = clone(res)
     assert twin.get_params() == res.get_params()
     np.testing.assert_array_equal(twin.fit_transform(frame), res.fit_transform(frame))
-    with pytest.raises(ValueError, match="reference"):
-        SpectrumResampler(reference="nope").fit(frame)
+    with pytest.raises(ValueError, match="e0"):
+        SpectrumResampler(e0="nope").fit(frame)
     with pytest.raises(ValueError, match="positive integer num"):
         SpectrumResampler(grid=(0.0, 1.0, 2.5)).fit(frame)
     with pytest.raises(ValueError, match="strictly increasing"):
@@ -353,7 +353,7 @@ def test_frame_steps_in_a_grid_search():
                         for i in range(24)])
     target = np.sin(np.arange(24))  # the edge position relative to E0 moves with it
     pipe = make_pipeline(EdgeStepNormalizer(),
-                         SpectrumResampler(grid=(-20.0, 60.0, 81), reference="data_e0",
+                         SpectrumResampler(grid=(-20.0, 60.0, 81), e0="data",
                                            outside="edge"),
                          Ridge(alpha=1e-3))
     search = GridSearchCV(pipe, {"edgestepnormalizer__mode": ["edge_step", "max"],
@@ -581,3 +581,32 @@ def test_broadening_with_negligible_widths_keeps_area(gaussian, lorentzian):
                             lorentzian_fwhm=lorentzian).fit_transform(y)
     assert np.isfinite(out).all()
     assert np.trapezoid(out[0], grid) == pytest.approx(np.trapezoid(y[0], grid), rel=1e-9)
+
+
+def test_xanes_branch_finds_e0_once_per_spectrum(monkeypatch, bundled_mu):
+    """EdgeStepNormalizer leaves the E0 it found in an ``e0`` column; the resampler of
+    the recipe uses it instead of differentiating the spectrum again."""
+    import sklearn_xas._core._edges as edges
+    import sklearn_xas.preprocessing._normalize as normalize
+    import sklearn_xas.preprocessing._resample as resample
+    from sklearn_xas.pipelines import XANES_GRID, xanes_branch
+
+    data, _ = bundled_mu
+    calls = []
+    real = edges.spectra_e0
+
+    def counting(spectra, **kw):
+        calls.append(len(spectra))
+        return real(spectra, **kw)
+
+    monkeypatch.setattr(normalize, "spectra_e0", counting)
+    monkeypatch.setattr(resample, "spectra_e0", counting)
+    X = xanes_branch().fit_transform(data)
+    assert calls == [len(data)]  # once, in the normaliser
+    normed = EdgeStepNormalizer().fit_transform(data)
+    np.testing.assert_allclose(normed["e0"], [find_e0(x, y) for x, y in
+                                              zip(data.frame["x"], data.frame["y"])])
+    # the same grid relative to an E0 found again on the normalised spectra
+    again = SpectrumResampler(grid=XANES_GRID, e0="data", outside="edge", kind="XANES")
+    again = again.fit_transform(normed.drop(columns="e0"))
+    np.testing.assert_allclose(X, again, atol=0.05)

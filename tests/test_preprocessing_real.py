@@ -76,7 +76,7 @@ def _steepest_rise(X, grid):
 def test_data_e0_lines_up_the_edges(cu_frame):
     assert len(cu_frame) > 300
     grid = np.linspace(-8.0, 40.0, 97)  # 0.5 eV steps
-    X = SpectrumResampler(grid=grid, reference="data_e0", outside="edge").fit_transform(cu_frame)
+    X = SpectrumResampler(grid=grid, e0="data", outside="edge").fit_transform(cu_frame)
     assert np.isfinite(X).all()
     rise = _steepest_rise(X, grid)
     aligned = np.mean(np.abs(rise) <= 0.5 + 1e-9)
@@ -85,7 +85,7 @@ def test_data_e0_lines_up_the_edges(cu_frame):
     # relative to the tabulated edge the same spectra do not line up: FEFF's edge sits
     # ~18 eV above 8979 eV, spread over several eV
     tab_grid = np.linspace(5.0, 45.0, 81)
-    T = SpectrumResampler(grid=tab_grid, reference="tabulated_e0", outside="edge")
+    T = SpectrumResampler(grid=tab_grid, e0="tabulated", outside="edge")
     rise_tab = _steepest_rise(T.fit_transform(cu_frame), tab_grid)
     q25, q50, q75 = np.percentile(rise_tab, [25, 50, 75])
     assert 12.0 < q50 < 24.0 and q75 - q25 > 2.0
@@ -102,7 +102,7 @@ def test_edge_step_normalisation_of_feff_spectra(cu_frame):
     tail = np.array([np.median(y[x > x[0] + 100.0]) for x, y in zip(out["x"], out["y"])])
     assert np.mean((tail > 0.8) & (tail < 1.3)) > 0.95
     # the same after resampling: frame -> normalised frame -> one grid
-    X = SpectrumResampler(grid=(-3.0, 100.0, 207), reference="data_e0",
+    X = SpectrumResampler(grid=(-3.0, 100.0, 207), e0="data",
                           outside="edge").fit_transform(out)
     assert np.isfinite(X).all() and np.median(X[:, -1]) == pytest.approx(1.0, abs=0.15)
 

@@ -50,7 +50,7 @@ def xanes_branch(grid=XANES_GRID):
     Returns
     -------
     branch : Pipeline
-        ``EdgeStepNormalizer() -> SpectrumResampler(grid, reference="data_e0")``.
+        ``EdgeStepNormalizer() -> SpectrumResampler(grid, e0="data")``.
 
     Examples
     --------
@@ -64,7 +64,7 @@ def xanes_branch(grid=XANES_GRID):
             ("normalize", EdgeStepNormalizer()),
             (
                 "resample",
-                SpectrumResampler(grid=grid, reference="data_e0", outside="edge", kind="XANES"),
+                SpectrumResampler(grid=grid, e0="data", outside="edge", kind="XANES"),
             ),
         ]
     )
@@ -98,7 +98,7 @@ def exafs_branch(grid=EXAFS_GRID, features="k", kweight=2):
     if features not in ("k", "r", "k+r"):
         raise ValueError(f"features must be 'k', 'r' or 'k+r', got {features!r}.")
     grid = tuple(grid)
-    resample = SpectrumResampler(grid=grid, reference="absolute", kind="EXAFS")
+    resample = SpectrumResampler(grid=grid, e0=None, kind="EXAFS")
     kw = KWeighter(k=grid, kweight=kweight)
     ft = ChiFourierTransform(
         k=grid, kweight=kweight, kmin=float(grid[0]), kmax=float(grid[1]), rmax=6.0, dr=0.05

@@ -184,8 +184,10 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
         Returns
         -------
         Xt : pandas.DataFrame or ndarray
-            For a data set or frame: a copy of the frame with ``y`` normalised. For an
-            array: the normalised array.
+            For a data set or frame: a copy of the frame with ``y`` normalised (and,
+            for ``mode="edge_step"`` with ``e0="data"``, the E0 found in an ``e0``
+            column, which :class:`SpectrumResampler` then uses). For an array: the
+            normalised array.
 
         Raises
         ------
@@ -240,6 +242,9 @@ class EdgeStepNormalizer(FrameOutputMixin, TransformerMixin, BaseEstimator,
         result["y"] = pd.Series(
             [out[s:e] for s, e in zip(spectra.starts, ends)], index=frame.index, dtype=object
         )
+        if self.mode == "edge_step" and self.e0 == "data":
+            # found once: SpectrumResampler(e0="data") downstream reads it from here
+            result["e0"] = e0
         return result
 
     def _raise_bad(self, frame, rows, bad, why):

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -29,6 +30,14 @@ def _fmt_range(lo, hi, unit):
     return f"[{lo:.6g}, {hi:.6g}] {unit}"
 
 
+def _has_e0(frame):
+    """True if the frame carries a finite E0 per row (set by EdgeStepNormalizer)."""
+    if "e0" not in frame.columns:
+        return False
+    values = pd.to_numeric(frame["e0"], errors="coerce").to_numpy(dtype=np.float64)
+    return bool(np.isfinite(values).all())
+
+
 class SpectrumResampler(TransformerMixin, BaseEstimator):
     """Resample every spectrum of a frame onto one grid: frame in, 2-D array out.
 
@@ -41,17 +50,20 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
     grid : tuple (start, stop, num), array-like or None, default=None
         The common grid: ``numpy.linspace(start, stop, num)`` for a tuple, the values
         themselves for a list or array (strictly increasing). In eV for XANES (energy,
-        or energy minus E0 when ``reference`` is not ``"absolute"``), in 1/Angstrom
+        or energy minus E0 when ``e0`` is given), in 1/Angstrom
         for EXAFS (k). ``None`` takes, at ``fit``, the range every training spectrum
         covers (the latest start to the earliest end) with the median number of points
         per spectrum.
-    reference : {"absolute", "tabulated_e0", "data_e0"}, default="absolute"
-        What the grid is relative to. ``"absolute"``: the spectra's own ``x``.
-        ``"tabulated_e0"``: the tabulated edge energy of each row's
+    e0 : {"data", "tabulated"} or None, default=None
+        The E0 the grid is relative to, named as in :class:`EdgeStepNormalizer` and
+        :class:`EXAFSExtractor`. ``None``: none, the grid is in the spectra's own ``x``.
+        ``"tabulated"``: the tabulated edge energy of each row's
         ``(absorbing_element, edge)`` (:func:`edge_energy`), so that several elements
-        share one grid of E - E0. ``"data_e0"``: E0 found from each spectrum
-        (:func:`find_e0`), which also removes the shifts between codes and beamlines.
-        EXAFS rows (x = k) only take ``"absolute"``.
+        share one grid of E - E0. ``"data"``: E0 found from each spectrum
+        (:func:`find_e0`), which also removes the shifts between codes and beamlines;
+        a frame that :class:`EdgeStepNormalizer` returned carries the E0 it found in an
+        ``e0`` column, which is used instead of finding it again. EXAFS rows (x = k)
+        only take ``None``.
     outside : {"error", "constant", "edge", "linear"}, default="error"
         Grid points outside a spectrum's measured range: raise an error naming the
         row and both ranges; ``fill_value``; the nearest end value; or the straight
@@ -63,7 +75,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
         rows. Rows of another type raise an error naming the first of them.
     e0_smooth : float, default=0.5
         Half-width (eV) of the window over which the slope is averaged when
-        ``reference="data_e0"`` (see :func:`find_e0`).
+        ``e0="data"`` (see :func:`find_e0`).
 
     Attributes
     ----------
@@ -94,7 +106,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
     ...     "spectrum_type": ["XANES", "XANES"], "absorbing_element": ["Cu", "Cu"],
     ...     "edge": ["K", "K"], "x": [e, e + 3.0],
     ...     "y": [1 / (1 + np.exp(-(e - 8985.0))), 1 / (1 + np.exp(-(e - 8988.0)))]})
-    >>> res = SpectrumResampler(grid=(-10.0, 40.0, 101), reference="data_e0")
+    >>> res = SpectrumResampler(grid=(-10.0, 40.0, 101), e0="data")
     >>> X = res.fit_transform(frame)
     >>> X.shape
     (2, 101)
@@ -106,7 +118,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "grid": [tuple, "array-like", None],
-        "reference": [StrOptions({"absolute", "tabulated_e0", "data_e0"})],
+        "e0": [StrOptions({"data", "tabulated"}), None],
         "outside": [StrOptions({"error", "constant", "edge", "linear"})],
         "fill_value": [Real],
         "kind": [StrOptions({"XANES", "EXAFS"}), None],
@@ -117,14 +129,14 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
         self,
         *,
         grid=None,
-        reference="absolute",
+        e0=None,
         outside="error",
         fill_value=0.0,
         kind=None,
         e0_smooth=DEFAULT_E0_SMOOTH,
     ):
         self.grid = grid
-        self.reference = reference
+        self.e0 = e0
         self.outside = outside
         self.fill_value = fill_value
         self.kind = kind
@@ -137,25 +149,27 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
     def _spectra_and_offsets(self, frame):
         """The rows' spectra and what to add to the grid for each row."""
         step = type(self).__name__
-        if self.reference == "data_e0":
+        if self.e0 == "data" and _has_e0(frame):
+            spectra = frame_spectra(frame, step=step)
+            offsets = frame["e0"].to_numpy(dtype=np.float64)  # found by EdgeStepNormalizer
+        elif self.e0 == "data":
             spectra = frame_spectra(
                 frame, step=step, min_points=MIN_POINTS_E0, why=" to differentiate for E0"
             )
             offsets = spectra_e0(spectra, smooth=self.e0_smooth, frame=frame, step=step)
         else:
             spectra = frame_spectra(frame, step=step)
-            if self.reference == "tabulated_e0":
+            if self.e0 == "tabulated":
                 offsets = tabulated_e0(frame, step=step)
             else:
                 offsets = np.zeros(len(spectra))
         return spectra, offsets
 
     def _check_kind(self, kind):
-        if kind == "EXAFS" and self.reference != "absolute":
+        if kind == "EXAFS" and self.e0 is not None:
             raise ValueError(
-                f"{type(self).__name__}: reference={self.reference!r} places an energy grid "
-                "relative to the edge, but EXAFS rows are on a k grid; use "
-                "reference='absolute' for EXAFS."
+                f"{type(self).__name__}: e0={self.e0!r} places an energy grid relative to "
+                "the edge, but EXAFS rows are on a k grid; use e0=None for EXAFS."
             )
 
     # ------------------------------------------------------------------ API
@@ -167,7 +181,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
         ----------
         X : XASDataset or pandas.DataFrame
             The data model's rows (``spectrum_type``, ``x``, ``y`` and, for
-            ``reference="tabulated_e0"``, ``absorbing_element`` and ``edge``).
+            ``e0="tabulated"``, ``absorbing_element`` and ``edge``).
         y : None
             Ignored.
 
@@ -193,7 +207,7 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
                     f"{step}: grid=None needs a range every spectrum covers, but "
                     f"{row_label(frame, i_lo)} starts at {lo[i_lo]:.6g} {unit} and "
                     f"{row_label(frame, i_hi)} ends at {hi[i_hi]:.6g} {unit} "
-                    f"(reference={self.reference!r}); give the grid explicitly."
+                    f"(e0={self.e0!r}); give the grid explicitly."
                 )
             num = max(2, int(np.median(spectra.lengths)))
             self.grid_ = np.linspace(lo[i_lo], hi[i_hi], num)
@@ -234,8 +248,8 @@ class SpectrumResampler(TransformerMixin, BaseEstimator):
             first, last = spectra.first[i], spectra.last[i]
             measured = f"the measured range {_fmt_range(first, last, unit)}"
             relative = ""
-            if self.reference != "absolute":
-                source = "tabulated" if self.reference == "tabulated_e0" else "from the data"
+            if self.e0 is not None:
+                source = "tabulated" if self.e0 == "tabulated" else "from the data"
                 relative = " (relative to E0)"
                 measured += (
                     f", i.e. {_fmt_range(first - offsets[i], last - offsets[i], unit)} "
