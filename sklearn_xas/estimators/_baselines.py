@@ -7,7 +7,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._core import is_frame
-from ._neighbor_type import encode_labels
+from ._neighbor_type import encode_labels, multi_label_tags
 
 
 def _keys(estimator, X, *, reset):
@@ -252,10 +252,6 @@ class PerElementMajorityClassifier(ClassifierMixin, BaseEstimator):
         return float(np.average(correct, weights=sample_weight))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        tags.classifier_tags.multi_class = False
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = False
+        tags = multi_label_tags(super().__sklearn_tags__())
         tags.input_tags.string = True
         return tags

@@ -59,6 +59,15 @@ def _target_error(y, arr):
     )
 
 
+def multi_label_tags(tags):
+    """Mark scikit-learn tags as those of a multi-label-only classifier; return them."""
+    tags.classifier_tags.multi_label = True
+    tags.classifier_tags.multi_class = False
+    tags.target_tags.multi_output = True
+    tags.target_tags.single_output = False
+    return tags
+
+
 def encode_labels(y):
     """Read ``y`` as an indicator matrix or a sequence of label collections.
 
@@ -527,9 +536,4 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         return float(np.average(correct, weights=sample_weight))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        tags.classifier_tags.multi_class = False
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = False
-        return tags
+        return multi_label_tags(super().__sklearn_tags__())
