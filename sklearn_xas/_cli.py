@@ -190,13 +190,33 @@ def _model_and_data(args):
 
 def cmd_predict(args):
     report = _Reporter(args.quiet)
-    tm, data = _model_and_data(args)
-    report(f"loaded {data!r}; predicting {tm.task} ...")
-    out = tm.predict_frame(data)
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False)
-    print(f"{len(out)} predictions ({tm.task}) written to {path.resolve()}")
+    if args.data is None and not args.inputs:
+        raise UserError("give the spectra: files (sklearn-xas predict sample.xdi) or --data.")
+    if args.model is None:  # the shipped models answer
+        from .datasets import XASDataset
+        from .pretrained import describe_sites, to_chi
+
+        paths = [args.data] if args.data else args.inputs
+        data = XASDataset.concat([load_data(p, on_error=args.on_error) for p in paths])
+        report(f"loaded {data!r}; asking the shipped models ...")
+        out = describe_sites(data)
+        print(out.to_string(index=False, max_colwidth=60))
+        if args.plot:
+            from .plotting import plot_measured_chi
+
+            fig = plot_measured_chi(to_chi(data))
+            fig.savefig(args.plot, dpi=110)
+            print(f"Figure written to {Path(args.plot).resolve()}")
+    else:
+        if args.data is None:
+            args.data = args.inputs[0]
+        tm, data = _model_and_data(args)
+        report(f"loaded {data!r}; predicting {tm.task} ...")
+        out = tm.predict_frame(data)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        out.to_csv(args.out, index=False)
+        print(f"{len(out)} predictions written to {Path(args.out).resolve()}")
     return 0
 
 
@@ -234,10 +254,10 @@ def cmd_simulate(args):
 
 
 # ----------------------------------------------------------------------- parser
-def _common(p, *, data=True):
+def _common(p, *, data=True, data_required=True):
     if data:
-        p.add_argument("--data", required=True, metavar="PATH",
-                       help="'bundled', a FEFF tree folder, or a .json/.json.gz file")
+        p.add_argument("--data", required=data_required, metavar="PATH",
+                       help="'bundled', or a file or folder sklearn_xas.datasets.load reads")
         p.add_argument("--spectrum-type", choices=["XANES", "EXAFS"], type=str.upper,
                        help="use only spectra of this type (needed if the data holds both)")
         p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
@@ -319,12 +339,17 @@ def build_parser():
     _common(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="predict with a saved model",
-                       description="Predict with a model saved by 'train'; writes a CSV.")
-    p.add_argument("--model", required=True, metavar="FILE")
-    p.add_argument("--out", default="predictions.csv", metavar="FILE",
-                   help="CSV to write (default predictions.csv)")
-    _common(p)
+    p = sub.add_parser("predict", help="what surrounds the absorber: shipped or saved models",
+                       description="Without --model, the shipped models name the neighbour "
+                                   "elements (with probabilities) and the mean NN distance of "
+                                   "each spectrum of the files (XDI, Athena, columns, ...); "
+                                   "with --model, a model saved by 'train' predicts its task.")
+    p.add_argument("inputs", nargs="*", metavar="FILE", help="spectra to read")
+    p.add_argument("--model", default=None, metavar="FILE", help="a model saved by 'train'")
+    p.add_argument("--out", default=None, metavar="FILE", help="also write a CSV")
+    p.add_argument("--plot", default=None, metavar="PNG",
+                   help="write a figure of the spectra's chi(k) and |chi(R)|")
+    _common(p, data_required=False)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="score a saved model on data with known structures",

@@ -5,7 +5,8 @@
 - :func:`plot_per_element_f1`: neighbour-type F1 per absorbing element
   (scores from :func:`per_element_f1`);
 - :func:`plot_typical_spectra` and :func:`plot_task_results`: the figures of evaluated
-  tasks, as the command line writes them.
+  tasks, as the command line writes them; :func:`plot_measured_chi`: chi(k) and
+  |chi(R)| of spectra to be predicted.
 
 Without an ``ax``/``fig`` argument each function draws on a new
 :class:`matplotlib.figure.Figure` that pyplot does not track, so it is safe on
@@ -13,10 +14,11 @@ headless machines and in loops; save it with ``fig.savefig(path)``.
 """
 
 from ._plots import per_element_f1, plot_parity, plot_per_element_f1, plot_spectra
-from ._results import plot_task_results, plot_typical_spectra
+from ._results import plot_measured_chi, plot_task_results, plot_typical_spectra
 
 __all__ = [
     "per_element_f1",
+    "plot_measured_chi",
     "plot_parity",
     "plot_per_element_f1",
     "plot_spectra",

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .._core import check_frame
+from ..preprocessing import ChiFourierTransform, SpectrumResampler
 from ._plots import plot_parity, plot_per_element_f1, plot_spectra
 
 
@@ -98,3 +100,54 @@ def plot_task_results(results, frame):
                                        "(held-out materials)")
         figures.append(("neighbor_type_f1_per_element.png", ax.figure))
     return figures
+
+
+def plot_measured_chi(data, *, k=(2.5, 11.0, 171), kweight=2, max_spectra=8):
+    """k-weighted chi(k) and |chi(R)| of EXAFS rows, side by side, one line each.
+
+    Parameters
+    ----------
+    data : XASDataset or pandas.DataFrame
+        EXAFS rows (chi(k)); measured mu(E) can be turned into them with
+        :func:`sklearn_xas.pretrained.to_chi`.
+    k : tuple (start, stop, num), default=(2.5, 11.0, 171)
+        The k grid (1/Angstrom) of both panels; spectra are extended with their end
+        value where shorter.
+    kweight : int, default=2
+        Power of k.
+    max_spectra : int, default=8
+        Draw at most this many rows.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Two Axes: ``k^kweight chi(k)`` and ``|chi(R)|``.
+
+    Examples
+    --------
+    >>> from sklearn_xas.datasets import load_prototype_exafs
+    >>> from sklearn_xas.plotting import plot_measured_chi
+    >>> fig = plot_measured_chi(load_prototype_exafs(elements=["Cu"]))
+    >>> len(fig.axes), len(fig.axes[0].lines) >= 1
+    (2, True)
+    """
+    from matplotlib.figure import Figure
+
+    frame = check_frame(data, ("x", "y", "spectrum_type"), step="plot_measured_chi")
+    frame = frame.iloc[:max_spectra]
+    chi = SpectrumResampler(grid=k, outside="edge", kind="EXAFS").fit_transform(frame)
+    grid = np.linspace(*k[:2], int(k[2]))
+    ft = ChiFourierTransform(k=k, kweight=kweight, kmin=k[0], kmax=k[1])
+    mag = ft.fit_transform(chi)
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    ax_k, ax_r = fig.subplots(1, 2)
+    for i, (row, spec) in enumerate(zip(frame.itertuples(), chi)):
+        label = f"{row.material_id} ({row.absorbing_element} {row.edge})"
+        ax_k.plot(grid, spec * grid**kweight, lw=1, color=f"C{i}", label=label)
+        ax_r.plot(ft.r_, mag[i], lw=1, color=f"C{i}")
+    ax_k.set_xlabel("k (1/Å)")
+    ax_k.set_ylabel(f"k^{kweight} χ(k)")
+    ax_r.set_xlabel("R (Å), not phase-corrected")
+    ax_r.set_ylabel("|χ(R)|")
+    ax_k.legend(fontsize=7)
+    return fig

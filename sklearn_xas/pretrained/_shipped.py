@@ -1,0 +1,225 @@
+"""The models shipped in the package, each with a model card, and one-call answers.
+
+A shipped model is a :class:`TrainedModel` saved by ``benchmarks/train_pretrained.py``
+as ``models/<name>.joblib`` beside ``models/<name>.json``, its model card (training
+data, settings, validation figures, intended use, library version). Only files made
+by the project's own code are shipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._core import check_frame
+from ..exceptions import XASDataError
+from ..pipelines import make_neighbor_type_pipeline, make_nn_distance_pipeline
+from ..preprocessing import EXAFSExtractor
+from ._model import load_model
+
+#: Where the shipped models live.
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+#: The k grid (1/Angstrom) of the shipped inverse models: measured spectra usually
+#: reach k = 11; one that ends earlier is zero-filled beyond its end (and flagged).
+SHIPPED_K_GRID = (3.0, 11.0, 161)
+
+
+def make_shipped_pipeline(task, *, k_grid=SHIPPED_K_GRID, **params):
+    """The inverse recipe the shipped models use: chi(k) on ``k_grid``, zero beyond a
+    spectrum's end.
+
+    Parameters
+    ----------
+    task : {"neighbor-types", "nn-distance"}
+        Which recipe (:func:`~sklearn_xas.pipelines.make_neighbor_type_pipeline` or
+        :func:`~sklearn_xas.pipelines.make_nn_distance_pipeline`, EXAFS rows only).
+    k_grid : tuple (start, stop, num), default=SHIPPED_K_GRID
+        The k grid.
+    **params
+        Passed to the recipe (estimator parameters).
+
+    Returns
+    -------
+    pipeline : Pipeline
+
+    Examples
+    --------
+    >>> from sklearn_xas.pretrained._shipped import make_shipped_pipeline
+    >>> pipe = make_shipped_pipeline("nn-distance", n_estimators=10)
+    >>> pipe.get_params()["features__spectrum__exafs__resample__outside"]
+    'constant'
+    """
+    make = {"neighbor-types": make_neighbor_type_pipeline,
+            "nn-distance": make_nn_distance_pipeline}[task]
+    pipe = make(kind="EXAFS", exafs_grid=k_grid, **params)
+    return pipe.set_params(features__spectrum__exafs__resample__outside="constant",
+                           features__spectrum__exafs__resample__fill_value=0.0)
+
+
+def _cards():
+    cards = {}
+    for path in sorted(MODELS_DIR.glob("*.json")):
+        card = json.loads(path.read_text())
+        cards[card["name"]] = card
+    return cards
+
+
+def list_models():
+    """The shipped models and their model cards.
+
+    Returns
+    -------
+    models : pandas.DataFrame
+        One row per model: ``name``, ``task``, ``spectrum_type``, ``summary`` (one line
+        of what it does and how well), and ``card`` (the whole model card, a dict).
+
+    Examples
+    --------
+    >>> from sklearn_xas.pretrained import list_models
+    >>> models = list_models()
+    >>> {"name", "task", "spectrum_type", "card"} <= set(models.columns)
+    True
+    """
+    rows = [dict(name=name, task=card["task"], spectrum_type=card["spectrum_type"],
+                 summary=card.get("summary", ""), card=card)
+            for name, card in _cards().items()]
+    return pd.DataFrame(rows, columns=["name", "task", "spectrum_type", "summary", "card"])
+
+
+def load_pretrained(name):
+    """Load a shipped model by name (see :func:`list_models`).
+
+    Parameters
+    ----------
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    model : TrainedModel
+        With its model card as ``model.card``.
+
+    Raises
+    ------
+    XASDataError
+        If no shipped model has that name (the message lists those that exist).
+
+    Examples
+    --------
+    >>> from sklearn_xas.pretrained import load_pretrained
+    >>> load_pretrained("no-such-model")
+    Traceback (most recent call last):
+    ...
+    sklearn_xas.exceptions.XASDataError: No shipped model 'no-such-model'; ...
+    """
+    cards = _cards()
+    if name not in cards:
+        raise XASDataError(f"No shipped model {name!r}; the package has: "
+                           f"{', '.join(cards) or 'none'}.")
+    model = load_model(MODELS_DIR / cards[name]["file"])
+    model.card = cards[name]
+    return model
+
+
+def to_chi(data, *, kmax=None):
+    """EXAFS rows for the inverse models: measured mu(E) rows become chi(k).
+
+    Rows that are already chi(k) are kept; mu(E) rows (``spectrum_type="XANES"``, as the
+    measured-file readers return the whole absorption spectrum) go through
+    :class:`~sklearn_xas.preprocessing.EXAFSExtractor` with its defaults.
+
+    Parameters
+    ----------
+    data : XASDataset or pandas.DataFrame
+        Measured or simulated spectra.
+    kmax : float or None, default=None
+        Passed to the extractor.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        EXAFS rows only, in the input order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.datasets import XASDataset
+    >>> from sklearn_xas.pretrained import to_chi
+    >>> from sklearn_xas.preprocessing import k_to_energy
+    >>> e = np.concatenate([np.linspace(8900, 8975, 80), 8979 + k_to_energy(
+    ...     np.linspace(0.5, 14, 300))])
+    >>> k = np.sqrt(np.clip(e - 8979, 0, None) / 3.81)
+    >>> mu = 1 / (1 + np.exp(-(e - 8979) / 2)) * (1 + 0.1 * np.sin(2 * 2.55 * k))
+    >>> data = XASDataset.from_records([dict(material_id="foil", absorbing_index=None,
+    ...     absorbing_element="Cu", edge="K", spectrum_type="XANES", structure=None,
+    ...     x=e, y=mu)])
+    >>> to_chi(data)["spectrum_type"].tolist()
+    ['EXAFS']
+    """
+    frame = check_frame(data, ("spectrum_type", "x", "y"), step="to_chi")
+    is_mu = frame["spectrum_type"].to_numpy() == "XANES"
+    if not is_mu.any():
+        return frame
+    extracted = EXAFSExtractor(kmax=kmax).fit_transform(frame[is_mu])
+    parts = [extracted, frame[~is_mu]]
+    return pd.concat(parts).loc[frame.index]
+
+
+def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
+                   distance_model="nn-distance-exafs", min_probability=0.3):
+    """What surrounds the absorber of each spectrum, from the shipped models, in one call.
+
+    Parameters
+    ----------
+    data : XASDataset or pandas.DataFrame
+        Spectra, e.g. ``sklearn_xas.datasets.load("sample.xdi")``; mu(E) rows are turned
+        into chi(k) first (:func:`to_chi`).
+    neighbor_model, distance_model : str
+        Names of shipped models (see :func:`list_models`).
+    min_probability : float, default=0.3
+        Neighbour elements listed with their probability are those above this.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Per spectrum: ``material_id``, ``absorbing_element``, ``edge``,
+        ``neighbor_types`` (predicted set), ``neighbor_probabilities`` (dict of the
+        likely ones), ``mean_nn_distance`` (Angstrom), ``k_max`` (where the chi(k)
+        ends) and ``note`` (a spectrum that ends before the models' k grid does is
+        zero-filled beyond its end, the policy the models were trained for), and, where
+        the distance model provides them, ``distance_low``/``distance_high`` (its 90%
+        interval) and ``in_domain`` (False for spectra unlike the training set).
+
+    Examples
+    --------
+    >>> from sklearn_xas.datasets import load_prototype_exafs
+    >>> from sklearn_xas.pretrained import describe_sites
+    >>> data = load_prototype_exafs(elements=["Cu"])
+    >>> table = describe_sites(data)  # doctest: +SKIP
+    """
+    frame = to_chi(data)
+    types = load_pretrained(neighbor_model)
+    dist = load_pretrained(distance_model)
+    out = frame[["material_id", "absorbing_element", "edge"]].reset_index(drop=True)
+    out["neighbor_types"] = [" ".join(t) for t in types.predict_labels(frame)]
+    proba = types.model.predict_proba(frame)
+    classes = types.classes_
+    out["neighbor_probabilities"] = [
+        {c: round(float(p), 3) for c, p in sorted(zip(classes, row), key=lambda t: -t[1])
+         if p >= min_probability} for row in np.asarray(proba)]
+    out["mean_nn_distance"] = np.asarray(dist.predict(frame), dtype=float)
+    out["k_max"] = [float(np.max(x)) for x in frame["x"]]
+    end = dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[1]
+    out["note"] = ["" if k >= end else f"ends at k = {k:.1f} < {end:g}: zero-filled beyond"
+                   for k in out["k_max"]]
+    final = dist.model.steps[-1][1]
+    if hasattr(final, "predict_interval"):
+        interval = final.predict_interval(dist.model[:-1].transform(frame), coverage=0.9)
+        out["distance_low"], out["distance_high"] = interval[:, 0], interval[:, 1]
+    if hasattr(final, "applicability_score"):
+        features = dist.model[:-1].transform(frame)
+        out["in_domain"] = ~np.asarray(final.is_outlier(features), dtype=bool)
+    return out

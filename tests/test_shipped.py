@@ -1,0 +1,97 @@
+"""Shipped models: listing, loading, the one-call answer, and the command line on a file."""
+
+import json
+
+import numpy as np
+import pytest
+
+import sklearn_xas.pretrained._shipped as shipped
+from sklearn_xas._cli import main
+from sklearn_xas.datasets import XASDataset, load_prototype_exafs
+from sklearn_xas.exceptions import XASDataError
+from sklearn_xas.pipelines import task_targets
+from sklearn_xas.preprocessing import k_to_energy
+from sklearn_xas.pretrained import (
+    TrainedModel,
+    describe_sites,
+    list_models,
+    load_pretrained,
+    to_chi,
+)
+from sklearn_xas.pretrained._shipped import make_shipped_pipeline
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """Two small models saved with cards, as benchmarks/train_pretrained.py lays them out."""
+    folder = tmp_path_factory.mktemp("models")
+    data = load_prototype_exafs(prototypes=["rocksalt", "fcc", "bcc", "zincblende"])
+    y = {t: task_targets(data, t, method="cutoff") for t in ("neighbor-types", "nn-distance")}
+    for task, params in [("neighbor-types", dict(max_epochs=30)),
+                         ("nn-distance", dict(n_estimators=20))]:
+        tm = TrainedModel(make_shipped_pipeline(task, n_jobs=1, random_state=0, **params)
+                          .fit(data, y[task]), task=task, spectrum_type="EXAFS")
+        name = f"{task}-exafs"
+        tm.save(folder / f"{name}.joblib")
+        (folder / f"{name}.json").write_text(json.dumps(dict(
+            name=name, file=f"{name}.joblib", task=task, spectrum_type="EXAFS",
+            summary="test model")))
+    return folder
+
+
+@pytest.fixture
+def use_models(models_dir, monkeypatch):
+    monkeypatch.setattr(shipped, "MODELS_DIR", models_dir)
+
+
+def _cu_foil_mu():
+    """A synthetic Cu K mu(E): edge step with the 12 Cu at 2.55 A oscillation."""
+    e = np.concatenate([np.linspace(8880.0, 8975.0, 96),
+                        8979.0 + k_to_energy(np.linspace(0.3, 13.0, 500))])
+    k = np.sqrt(np.clip(e - 8979.0, 0, None) / 3.81)
+    chi = 1.2 * np.sin(2 * 2.55 * k + 0.5) * np.exp(-2 * 0.008 * k**2) / np.maximum(k, 1) ** 2
+    mu = 0.2 + 1e-5 * (e - 8979) + (1 + chi) / (1 + np.exp(-(e - 8979.0) / 1.5))
+    return e, mu
+
+
+def test_list_and_load(use_models):
+    models = list_models()
+    assert sorted(models["name"]) == ["neighbor-types-exafs", "nn-distance-exafs"]
+    tm = load_pretrained("nn-distance-exafs")
+    assert tm.card["summary"] == "test model" and tm.task == "nn-distance"
+    with pytest.raises(XASDataError, match="neighbor-types-exafs, nn-distance-exafs"):
+        load_pretrained("nope")
+
+
+def test_describe_sites_turns_mu_into_chi_and_answers(use_models):
+    e, mu = _cu_foil_mu()
+    data = XASDataset.from_records([dict(
+        material_id="Cu foil", absorbing_index=None, absorbing_element="Cu", edge="K",
+        spectrum_type="XANES", structure=None, x=e, y=mu)])
+    chi = to_chi(data)
+    assert chi["spectrum_type"].tolist() == ["EXAFS"] and chi["x"].iloc[0].max() > 12
+    table = describe_sites(data)
+    assert table["material_id"].tolist() == ["Cu foil"]
+    assert 1.5 < table["mean_nn_distance"].iloc[0] < 3.5
+    assert isinstance(table["neighbor_probabilities"].iloc[0], dict)
+    assert table["note"].iloc[0] == ""  # reaches k = 13 > 11
+    short = to_chi(data)
+    keep = short["x"].iloc[0] < 9.5
+    short = short.assign(x=[short["x"].iloc[0][keep]], y=[short["y"].iloc[0][keep]])
+    assert "zero-filled" in describe_sites(short)["note"].iloc[0]
+
+
+def test_cli_predict_a_measured_file_without_a_model(use_models, tmp_path, capsys):
+    e, mu = _cu_foil_mu()
+    path = tmp_path / "cu_foil.xdi"
+    lines = ["# XDI/1.0", "# Element.symbol: Cu", "# Element.edge: K",
+             "# Sample.name: Cu foil", "# Column.1: energy eV", "# Column.2: mutrans", "#---",
+             "# energy mutrans"] + [f"{a:.3f} {b:.6f}" for a, b in zip(e, mu)]
+    path.write_text("\n".join(lines) + "\n")
+    csv = tmp_path / "answer.csv"
+    assert main(["predict", str(path), "--out", str(csv), "--plot",
+                 str(tmp_path / "chi.png"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "Cu foil" in out and "mean_nn_distance" in out
+    assert (tmp_path / "chi.png").stat().st_size > 1000 and csv.is_file()
+    assert main(["predict", "-q"]) == 2
