@@ -116,10 +116,12 @@ def _train_options(args, *, quick=False):
 
 
 def cmd_demo(args):
-    from .datasets import load_prototype_exafs
-    from .pretrained import fit_and_score
+    from .datasets import example_spectra, load, load_prototype_exafs
+    from .pretrained import describe_sites, fit_and_score, list_models
+    from .utils import limit_threads
 
     report = _Reporter(args.quiet)
+    report(f"{limit_threads(args.threads)} thread(s) for torch and BLAS")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_prototype_exafs()
@@ -142,6 +144,12 @@ def cmd_demo(args):
           f"({len(test)} site spectra; baseline: training mean spectrum / per-absorber "
           "majority neighbour types / per-absorber mean distance)")
     print(format_table(rows) + "\n")
+    if len(list_models()) >= 2:  # the shipped models on measured example spectra
+        from .datasets import XASDataset
+
+        answer = describe_sites(XASDataset.concat([load(p) for p in example_spectra()]))
+        print("Shipped models on measured example spectra (sklearn-xas predict FILE):")
+        print(answer.drop(columns=["note"]).to_string(index=False, max_colwidth=50) + "\n")
     paths = [] if args.no_plots else write_figures(out, results, test, report)
     (out / "metrics.json").write_text(json.dumps(summary, indent=1))
     paths.append(out / "metrics.json")
@@ -322,6 +330,8 @@ def build_parser():
     p.add_argument("--quick", action="store_true",
                    help="40 materials and short training: a smoke test in well under a minute")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--threads", default="auto",
+                   help="torch/BLAS threads (default auto: the idle cores, at least one)")
     _model_options(p, featurizer="rdf", neighbor_method="cutoff")
     _common(p, data=False)
     p.set_defaults(func=cmd_demo)

@@ -15,6 +15,7 @@ from .._core import (
     get_data_home,
 )
 from ._bundled import load_prototype_exafs, prototype_exafs_info
+from ._examples import EXAMPLES, example_spectra
 from ._feff import FEFF_LAYOUT, format_poscar, load_feff_tree, parse_poscar, write_feff_tree
 from ._json import document_to_record, fetch_materials_project, load_xas_json
 from ._measured import (
@@ -30,6 +31,7 @@ from ._measured import (
 __all__ = [
     "ATHENA_PROCESSING",
     "COLUMN_SUFFIXES",
+    "EXAMPLES",
     "FEFF_LAYOUT",
     "MEASURED_COLUMNS",
     "OPTIONAL_COLUMNS",
@@ -38,6 +40,7 @@ __all__ = [
     "SiteSpectrum",
     "XASDataset",
     "document_to_record",
+    "example_spectra",
     "extract_archive",
     "fetch_materials_project",
     "format_poscar",

@@ -4,7 +4,7 @@
 """
 
 from .._core import check_frame, check_spectrum_type, is_frame, row_label, single_spectrum_type
-from ._device import check_device, resolve_device
+from ._device import check_device, limit_threads, resolve_device
 from ._optional import import_optional
 from ._progress import progress
 
@@ -14,6 +14,7 @@ __all__ = [
     "check_spectrum_type",
     "import_optional",
     "is_frame",
+    "limit_threads",
     "progress",
     "resolve_device",
     "row_label",
