@@ -1,10 +1,13 @@
-"""EXAFS chi(k) simulated with FEFF6L (bundled with the optional xraylarch).
+"""Spectra simulated from structures: EXAFS with FEFF6L, XANES with FEFF10.
 
-:func:`simulate_exafs` runs one absorbing site; :func:`simulate_dataset` runs many
-in parallel and returns the data model (:class:`~sklearn_xas.datasets.XASDataset`);
-:mod:`sklearn_xas.simulate` also builds the prototype crystals of the bundled data set
-(:func:`prototype_structures`). Install the extra with ``pip install
-'sklearn-xas[simulate]'``.
+EXAFS chi(k) comes from FEFF6L (bundled with the optional xraylarch, ``pip install
+'sklearn-xas[simulate]'``): :func:`simulate_exafs` runs one absorbing site;
+:func:`simulate_dataset` runs many in parallel and returns the data model
+(:class:`~sklearn_xas.datasets.XASDataset`). XANES mu(E) comes from FEFF10 through
+feff10-rs (``pip install 'sklearn-xas[xanes]'``; based on FEFF10):
+:func:`simulate_xanes` for one site, :func:`simulate_xanes_dataset` for many, written
+as a resumable Lightshow-style tree. :mod:`sklearn_xas.simulate` also builds the
+prototype crystals of the bundled data set (:func:`prototype_structures`).
 """
 
 from ._batch import average_by_structure, inequivalent_sites, read_structures, simulate_dataset
@@ -14,6 +17,16 @@ from ._feff6 import (
     default_edge,
     feff6_input,
     simulate_exafs,
+)
+from ._feff10 import (
+    DEFAULT_CORE_HOLE,
+    DEFAULT_FMS_RADIUS,
+    DEFAULT_K_GRID,
+    DEFAULT_SCF_RADIUS,
+    feff10_available,
+    feff10_input,
+    simulate_xanes,
+    simulate_xanes_dataset,
 )
 from ._generator import (
     DISORDER_RANGES,
@@ -25,20 +38,28 @@ from ._generator import (
 from ._prototypes import build_prototype, prototype_structures
 
 __all__ = [
+    "DEFAULT_CORE_HOLE",
+    "DEFAULT_FMS_RADIUS",
     "DEFAULT_K",
+    "DEFAULT_K_GRID",
+    "DEFAULT_SCF_RADIUS",
     "DISORDER_RANGES",
-    "GeneratedStructure",
-    "generate_structures",
-    "relax_structures",
-    "sample_disorder",
     "FeffError",
+    "GeneratedStructure",
     "average_by_structure",
     "build_prototype",
     "default_edge",
+    "feff10_available",
+    "feff10_input",
     "feff6_input",
+    "generate_structures",
     "inequivalent_sites",
     "prototype_structures",
     "read_structures",
+    "relax_structures",
+    "sample_disorder",
     "simulate_dataset",
     "simulate_exafs",
+    "simulate_xanes",
+    "simulate_xanes_dataset",
 ]
