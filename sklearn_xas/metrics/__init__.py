@@ -7,10 +7,13 @@
   labels with enough support, per-site F1 and exact-set accuracy) and
   :func:`exact_set_accuracy`;
 - intervals: :func:`interval_coverage`;
+- calibration of predicted probabilities (binary, multi-label or multi-class):
+  :func:`expected_calibration_error` and :func:`reliability_curve`;
 - scorers for ``GridSearchCV(scoring=...)``: :data:`eta_scorer` and
   :data:`exact_set_scorer`.
 """
 
+from ._calibration import expected_calibration_error, reliability_curve
 from ._scores import (
     eta_score,
     eta_scorer,
@@ -26,7 +29,9 @@ __all__ = [
     "eta_scorer",
     "exact_set_accuracy",
     "exact_set_scorer",
+    "expected_calibration_error",
     "interval_coverage",
     "neighbor_type_scores",
     "per_spectrum_mse",
+    "reliability_curve",
 ]

@@ -2,7 +2,8 @@
 
 - :func:`make_spectrum_pipeline`: structure -> spectrum (forward);
 - :func:`make_neighbor_type_pipeline`: spectrum -> neighbour element types;
-- :func:`make_nn_distance_pipeline`: spectrum -> mean nearest-neighbour distance.
+- :func:`make_nn_distance_pipeline`: spectrum -> mean nearest-neighbour distance;
+- :func:`make_coordination_pipeline`: spectrum -> coordination number.
 
 The inverse recipes read a frame of XANES rows or of EXAFS rows through
 :class:`SpectrumTypeSwitch`, whose default branches are :func:`xanes_branch` and
@@ -19,6 +20,7 @@ from ._recipes import (
     XANES_GRID,
     SpectrumTypeSwitch,
     exafs_branch,
+    make_coordination_pipeline,
     make_neighbor_type_pipeline,
     make_nn_distance_pipeline,
     make_spectrum_pipeline,
@@ -39,6 +41,7 @@ __all__ = [
     "XANES_GRID",
     "SpectrumTypeSwitch",
     "exafs_branch",
+    "make_coordination_pipeline",
     "make_neighbor_type_pipeline",
     "make_nn_distance_pipeline",
     "make_spectrum_pipeline",

@@ -11,6 +11,7 @@ Inverse (spectrum -> structure)::
             |                                    [+ ChiFourierTransform |chi(R)|]
             +--> AbsorberElementEncoder
                          --> NeighborTypeClassifier | NNDistanceRegressor
+                             | CoordinationNumberClassifier
 """
 
 
@@ -22,10 +23,21 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._core import check_frame, check_spectrum_type
-from ..estimators import NeighborTypeClassifier, NNDistanceRegressor, SpectrumRegressor
+from ..estimators import (
+    CoordinationNumberClassifier,
+    NeighborTypeClassifier,
+    NNDistanceRegressor,
+    SpectrumRegressor,
+)
 from ..exceptions import XASDataError
 from ..featurizers import AbsorberElementEncoder, AbsorberRDFFeaturizer, CHGNetSiteEmbedder
-from ..preprocessing import ChiFourierTransform, EdgeStepNormalizer, KWeighter, SpectrumResampler
+from ..preprocessing import (
+    ChiFourierTransform,
+    ChiWaveletTransform,
+    EdgeStepNormalizer,
+    KWeighter,
+    SpectrumResampler,
+)
 
 #: XANES grid of the inverse recipes: energy relative to E0 found from the data (eV).
 XANES_GRID = (-5.0, 60.0, 131)
@@ -77,10 +89,12 @@ def exafs_branch(grid=EXAFS_GRID, features="k", kweight=2):
     ----------
     grid : tuple (start, stop, num), default=EXAFS_GRID
         k grid (1/Angstrom).
-    features : {"k", "r", "k+r"}, default="k"
+    features : {"k", "r", "k+r", "k+w", "k+r+w"}, default="k"
         ``"k"``: ``k**kweight * chi(k)`` on the grid; ``"r"``: the windowed Fourier
         transform's magnitude |chi(R)| from 0 to 6 Angstrom (window over the grid's
-        range); ``"k+r"``: both, side by side.
+        range); ``"w"``: the pooled Cauchy wavelet transform
+        (:class:`~sklearn_xas.preprocessing.ChiWaveletTransform`), which also says at
+        which k each shell scatters; joined with ``+``: side by side.
     kweight : float, default=2
         Power of k that weights chi(k), for either feature.
 
@@ -95,16 +109,20 @@ def exafs_branch(grid=EXAFS_GRID, features="k", kweight=2):
     ['resample', 'features']
     """
 
-    if features not in ("k", "r", "k+r"):
-        raise ValueError(f"features must be 'k', 'r' or 'k+r', got {features!r}.")
+    parts = features.split("+") if isinstance(features, str) else []
+    if not parts or len(set(parts)) != len(parts) or not set(parts) <= {"k", "r", "w"}:
+        raise ValueError(f"features must be 'k', 'r', 'k+r', 'k+w' or 'k+r+w', got "
+                         f"{features!r}.")
     grid = tuple(grid)
     resample = SpectrumResampler(grid=grid, e0=None, kind="EXAFS")
     kw = KWeighter(k=grid, kweight=kweight)
     ft = ChiFourierTransform(
         k=grid, kweight=kweight, kmin=float(grid[0]), kmax=float(grid[1]), rmax=6.0, dr=0.05
     )
-    step = {"k": kw, "r": ft, "k+r": FeatureUnion([("k", kw), ("r", ft)])}[features]
-    name = {"k": "kweight", "r": "fourier"}.get(features, "features")
+    wt = ChiWaveletTransform(k=grid, kweight=kweight)
+    steps = {"k": kw, "r": ft, "w": wt}
+    step = steps[parts[0]] if len(parts) == 1 else FeatureUnion([(p, steps[p]) for p in parts])
+    name = {"k": "kweight", "r": "fourier", "w": "wavelet"}.get(features, "features")
     return Pipeline([("resample", resample), (name, step)])
 
 
@@ -515,12 +533,73 @@ def make_nn_distance_pipeline(
     return Pipeline([("features", features), ("regress", NNDistanceRegressor(**params))])
 
 
+def make_coordination_pipeline(
+    *,
+    kind="auto",
+    xanes_grid=XANES_GRID,
+    exafs_grid=EXAFS_GRID,
+    exafs_features="k+r",
+    element_encoding=True,
+    **params,
+):
+    """The inverse recipe for the coordination number (multi-class).
+
+    ``[spectrum preprocessing | absorber element encoding] ->
+    CoordinationNumberClassifier``, on the same frames as
+    :func:`make_neighbor_type_pipeline`; ``y`` is e.g. the ``"coordination_number"``
+    column of :func:`sklearn_xas.targets.compute_targets`.
+
+    Parameters
+    ----------
+    kind : {"auto", "XANES", "EXAFS", "mixed"}, default="auto"
+        See :func:`make_neighbor_type_pipeline`.
+    xanes_grid : tuple or array-like, default=XANES_GRID
+        Grid of E - E0 (eV) for XANES rows.
+    exafs_grid : tuple, default=EXAFS_GRID
+        k grid (1/Angstrom) for EXAFS rows.
+    exafs_features : str, default="k+r"
+        See :func:`exafs_branch`: the height of the first shell's peak in |chi(R)|
+        grows with the number of neighbours.
+    element_encoding : bool, default=True
+        Append the absorbing element's properties, so that one model serves every element.
+    **params
+        Parameters of :class:`~sklearn_xas.estimators.CoordinationNumberClassifier`.
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``"features"`` and ``"classify"``. Pass the materials to the classifier's
+        calibration with ``pipe.fit(data, y, classify__groups=data.groups)``; its
+        applicability score reads the features:
+        ``pipe[-1].applicability_score(pipe[:-1].transform(frame))``.
+
+    Examples
+    --------
+    >>> from sklearn_xas.datasets import load_prototype_exafs
+    >>> from sklearn_xas.pipelines import make_coordination_pipeline
+    >>> from sklearn_xas.targets import compute_targets
+    >>> data = load_prototype_exafs(elements=["Na", "Cl", "Zn", "S"],
+    ...                             prototypes=["rocksalt", "zincblende"])
+    >>> y = compute_targets(data, method="cutoff")["coordination_number"]
+    >>> pipe = make_coordination_pipeline(n_estimators=50, random_state=0)
+    >>> pipe.fit(data, y, classify__groups=data.groups).classes_.tolist()
+    [4, 6]
+    >>> pipe.predict_proba(data).shape
+    (11, 2)
+    """
+    features = _inverse_features(kind, xanes_grid, exafs_grid, exafs_features, element_encoding)
+    return Pipeline(
+        [("features", features), ("classify", CoordinationNumberClassifier(**params))]
+    )
+
+
 __all__ = [
     "CHGNET_LAYERS",
     "EXAFS_GRID",
     "SpectrumTypeSwitch",
     "XANES_GRID",
     "exafs_branch",
+    "make_coordination_pipeline",
     "make_neighbor_type_pipeline",
     "make_nn_distance_pipeline",
     "make_spectrum_pipeline",

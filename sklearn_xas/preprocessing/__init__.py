@@ -13,6 +13,8 @@ Steps on 2-D arrays on one common grid (they pass scikit-learn's common checks):
 
 - :class:`KWeighter`: chi(k) * k**kweight;
 - :class:`ChiFourierTransform`: windowed Fourier transform to |chi(R)|;
+- :class:`ChiWaveletTransform`: the Cauchy wavelet transform of k^w chi(k), pooled
+  over cells of (k, R) (which k each shell scatters at follows the neighbour's Z);
 - :class:`SpectralBroadener`: Gaussian/Lorentzian broadening and an energy shift.
 
 Physics shared by the steps: :func:`edge_energy` (tabulated, xraydb),
@@ -26,9 +28,11 @@ from ._broaden import SpectralBroadener
 from ._exafs import ChiFourierTransform, EXAFSExtractor, KWeighter, ft_window
 from ._normalize import EdgeStepNormalizer
 from ._resample import SpectrumResampler
+from ._wavelet import ChiWaveletTransform
 
 __all__ = [
     "ChiFourierTransform",
+    "ChiWaveletTransform",
     "EXAFSExtractor",
     "EdgeStepNormalizer",
     "KWeighter",

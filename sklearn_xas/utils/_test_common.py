@@ -15,6 +15,7 @@ INSTANCE_PARAMS = {
         {"k": (3.0, 12.0), "kmin": 2.0, "kmax": 13.0, "window": "kaiser", "dk": 4.0,
          "kweight": 3},
     ],
+    "ChiWaveletTransform": [{"k": (3.0, 11.0), "n_k": 3, "n_r": 2}],
     "KWeighter": [{"k": (0.0, 15.0)}, {"k": (1.0, 12.0), "kweight": 1.5}],
     "SpectralBroadener": [
         {"grid": (-10.0, 30.0), "gaussian_fwhm": 2.0},
@@ -23,6 +24,17 @@ INSTANCE_PARAMS = {
     # --- featurizers -----------------------------------------------------------------
     # --- estimators ------------------------------------------------------------------
     # Tiny networks, few epochs, one torch/OpenMP thread (the checks fit hundreds of times).
+    "CoordinationNumberClassifier": [
+        # leaves of 5 rows: fully grown trees fit every row of check_class_weight_
+        # classifiers' noisy blobs whatever its weight (scikit-learn's own forests pass it
+        # through the min_weight_fraction_leaf=0.01 the check sets, not a parameter here)
+        {"n_estimators": 10, "min_samples_leaf": 5, "n_jobs": 1, "random_state": 0},
+        {"backend": "random_forest", "n_estimators": 10, "class_weight": "balanced",
+         "n_jobs": 1, "random_state": 0},
+        {"backend": "logistic", "calibration_fraction": None},
+        {"backend": "mlp", "hidden_layer_sizes": (16,), "max_epochs": 20, "lr": 1e-2,
+         "device": "cpu", "n_jobs": 1, "random_state": 0},
+    ],
     "NNDistanceRegressor": [
         {"backend": "gradient_boosting", "max_iter": 30, "min_samples_leaf": 1, "n_jobs": 1,
          "random_state": 0},
