@@ -27,6 +27,7 @@ from ._measured import (
     load_columns,
     load_xdi,
 )
+from ._standards import load_measured_standards
 
 __all__ = [
     "ATHENA_PROCESSING",
@@ -49,6 +50,7 @@ __all__ = [
     "load_athena",
     "load_columns",
     "load_feff_tree",
+    "load_measured_standards",
     "load_prototype_exafs",
     "load_xas_json",
     "load_xdi",

@@ -7,7 +7,7 @@ Steps on the data model's frame (spectra on their own grids):
 - :class:`EdgeStepNormalizer`: edge step = 1 (pre-edge line, post-edge polynomial),
   or max / area normalisation;
 - :class:`EXAFSExtractor`: XANES rows mu(E) -> EXAFS rows chi(k) (E0, edge step,
-  energy -> k, spline background).
+  energy -> k, autobk's spline background).
 
 Steps on 2-D arrays on one common grid (they pass scikit-learn's common checks):
 
@@ -17,6 +17,10 @@ Steps on 2-D arrays on one common grid (they pass scikit-learn's common checks):
   over cells of (k, R) (which k each shell scatters at follows the neighbour's Z);
 - :class:`SpectralBroadener`: Gaussian/Lorentzian broadening and an energy shift.
 
+Training-set augmentation (theory -> experiment), a function since it adds rows:
+:func:`augment_spectra` (seeded S0^2, extra sigma^2, E0 shift, noise, truncation in k;
+shift and broadening for XANES).
+
 Physics shared by the steps: :func:`edge_energy` (tabulated, xraydb),
 :func:`find_e0` (from the data), :func:`edge_step` (the edge-step normalisation of
 :class:`EdgeStepNormalizer` as a function), :func:`energy_to_k`, :func:`k_to_energy`,
@@ -24,6 +28,7 @@ Physics shared by the steps: :func:`edge_energy` (tabulated, xraydb),
 """
 
 from .._core import edge_energy, edge_step, energy_to_k, find_e0, k_to_energy
+from ._augment import augment_spectra
 from ._broaden import SpectralBroadener
 from ._exafs import ChiFourierTransform, EXAFSExtractor, KWeighter, ft_window
 from ._normalize import EdgeStepNormalizer
@@ -38,6 +43,7 @@ __all__ = [
     "KWeighter",
     "SpectralBroadener",
     "SpectrumResampler",
+    "augment_spectra",
     "edge_energy",
     "edge_step",
     "energy_to_k",
