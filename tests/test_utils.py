@@ -86,10 +86,17 @@ def test_extract_archive_once(tmp_path):
 
 
 def test_all_estimators_filters():
-    every = all_estimators()
-    assert all(name == cls.__name__ for name, cls in every)
-    for kind in ("classifier", "regressor", "transformer"):
-        assert set(all_estimators(kind)) <= set(every)
+    every = dict(all_estimators())
+    assert all(name == cls.__name__ for name, cls in every.items())
+    classifiers = {n for n, _ in all_estimators("classifier")}
+    regressors = {n for n, _ in all_estimators("regressor")}
+    transformers = {n for n, _ in all_estimators("transformer")}
+    assert {"NeighborTypeClassifier", "CoordinationNumberClassifier",
+            "PerElementMajorityClassifier"} <= classifiers
+    assert {"SpectrumRegressor", "NNDistanceRegressor", "PerElementMeanRegressor"} <= regressors
+    assert {"SpectrumResampler", "EXAFSExtractor", "AbsorberRDFFeaturizer"} <= transformers
+    assert not classifiers & regressors and not transformers & (classifiers | regressors)
+    assert classifiers | regressors | transformers <= set(every)
     with pytest.raises(ValueError, match="type_filter"):
         all_estimators("clusterer")
 
