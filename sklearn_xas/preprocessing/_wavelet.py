@@ -43,7 +43,7 @@ def _cauchy_filters(kstep, rmax, r_range=None, max_rows=None):
 
 
 class ChiWaveletTransform(TransformerMixin, BaseEstimator):
-    """|Cauchy wavelet transform| of k^w chi(k), averaged over cells of (k, R).
+    """Magnitude of the Cauchy wavelet transform of k^w chi(k), averaged over (k, R) cells.
 
     A Fourier transform says at which distances the shells sit; the wavelet transform
     also says at which k each shell scatters most, which follows the backscatterer's
@@ -133,7 +133,7 @@ class ChiWaveletTransform(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Pooled |wavelet transform| of each spectrum.
+        """Pooled magnitude of the wavelet transform of each spectrum.
 
         Parameters
         ----------
