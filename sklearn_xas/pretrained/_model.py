@@ -16,7 +16,7 @@ from .._core import check_frame
 from .._version import __version__
 from ..estimators import PerElementMajorityClassifier, PerElementMeanRegressor
 from ..exceptions import XASDataError
-from ..metrics import eta_score, neighbor_type_scores
+from ..metrics import eta_score, neighbor_type_scores, per_spectrum_mse
 from ..pipelines import (
     TASKS,
     make_task_pipeline,
@@ -234,8 +234,8 @@ class TrainedModel:
         if self.task == "spectrum":
             Y = self.target_branch.transform(frame)
             base = np.broadcast_to(self.train_mean, Y.shape)
-            mse = float(np.median(np.mean((Y - pred) ** 2, axis=1)))
-            base_mse = float(np.median(np.mean((Y - base) ** 2, axis=1)))
+            mse = float(np.median(per_spectrum_mse(Y, pred)))
+            base_mse = float(np.median(per_spectrum_mse(Y, base)))
             return TaskResult(pred, Y, {"median MSE": (mse, base_mse),
                                         "eta": (eta_score(Y, pred, self.train_mean), 1.0)},
                               self)
