@@ -9,7 +9,7 @@ one unique potential per element) without its ``LDOS`` card, which ``xmu.dat`` d
 not need; the radii, core hole and energy grid are parameters whose defaults were
 chosen by measurement.
 
-The defaults (SCF 3 A, FMS 4 A, RPA core hole, about 115 energy points) were chosen by
+The defaults (SCF 3 A, FMS 4 A, RPA core hole, 138 energy points) were chosen by
 ``benchmarks/validate_feff10.py``: 50 Cu K sites of 50 materials of OmniXAS's training
 list, recomputed and compared with their FEFF 9.9.1 spectra (RPA, SCF 7 A, FMS 9 A,
 which cost FEFF10 about 2,400 s a site) on OmniXAS's grid and scale. With the
@@ -18,6 +18,12 @@ percentile 0.984), median MSE 0.0024 (the sample's mean spectrum scores 0.0105) 
 median 12.5 CPU seconds a site (90th percentile 21). FMS 4.5 A reached 0.995 and
 0.0016 at twice the cost; the final-state rule (``core_hole="FSR"``) was about 20 %
 cheaper but further from FEFF 9 (0.977, MSE 0.0106) and failed on 4 of 50 sites.
+The grid was validated from k = -1 (12 eV below FEFF's edge, enough for Cu K); it
+starts at k = -2 (about 23 eV below) because on the bundled prototype crystals the
+L3 edges of the 5d elements (and a few heavy K edges) had already risen half-way by
+k = -1 (mu 0.3 on average at the first point, 0.07 for K edges), which left
+edge-step normalisation without a pre-edge; k = -2 brings that to about 0.1 for 25 %
+more points (4-6 CPU s for a W or Re metal site).
 
 Each site runs in its own Python process (which starts feff10-rs's own per-stage
 workers) in a new process group, so a wall-clock ``timeout`` stops a diverging
@@ -62,7 +68,7 @@ DEFAULT_FMS_RADIUS = 4.0
 DEFAULT_CORE_HOLE = "RPA"
 #: Energy grid, in FEFF's k (1/Angstrom, negative below the Fermi level): ``k_min`` to 0
 #: and 0 to ``k_max``, both in steps of ``k_step`` (the ``EGRID`` card).
-DEFAULT_K_GRID = (-1.0, 3.6, 0.04)
+DEFAULT_K_GRID = (-2.0, 3.6, 0.04)
 #: Seconds before a site's FEFF10 run is stopped.
 DEFAULT_TIMEOUT = 300.0
 #: Core-hole treatments accepted by :func:`feff10_input`.
@@ -205,11 +211,12 @@ def feff10_input(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
         The ``COREHOLE`` card: the core hole screened in the random-phase
         approximation (as OmniXAS's and Lightshow's FEFF 9 data), the final-state rule
         (a little cheaper, further from those data) or none.
-    k_grid : (float, float, float), default=(-1.0, 3.6, 0.04)
+    k_grid : (float, float, float), default=(-2.0, 3.6, 0.04)
         ``(k_min, k_max, k_step)`` of the energy grid in FEFF's k (1/Angstrom, k < 0
         below the Fermi level): written as ``EGRID`` with ``k_grid k_min 0 k_step`` and
-        ``k_grid 0 k_max k_step``. The default spans about -12 to +40 eV around the
-        edge (115 points): OmniXAS's Cu K window (-11 to +24 eV) with margin.
+        ``k_grid 0 k_max k_step``. The default spans about -23 to +41 eV around
+        FEFF's edge (138 points): OmniXAS's Cu K window (-11 to +24 eV) with margin,
+        and the pre-edge of the broad L3 edges of heavy elements.
     cards : dict, optional
         Further cards, or replacements of the ones above: ``{"EXCHANGE": "0 0.0 -0.5 2",
         "SCF": "3.0 0 30 0.1 3"}``; a value of ``None`` removes a card. ``TITLE``,
