@@ -1,0 +1,261 @@
+"""FEFF10 XANES across the periodic table on the shared FEFF6L EXAFS structures.
+
+The sites are those of the shared FEFF6L tree (``feff6l-exafs-mp.tar.gz``: 1,036
+Materials Project structures, up to 6 symmetry-inequivalent sites each, ~76 absorbing
+elements), simulated with :func:`sklearn_xas.simulate.simulate_xanes_dataset` and its
+defaults (SCF 3 A, FMS 4 A, RPA core hole, chosen on 50 Cu sites: see
+``benchmarks/validate_feff10.py``), K edge up to Z = 56 and L3 above
+(:func:`sklearn_xas.simulate.default_edge`). The order spreads the work over the
+elements: round ``r`` gives every element its ``r``-th site (smallest cells first)
+before any element gets an ``r + 1``-th, so a short run covers the elements and a long
+one grows the counts.
+
+Resumable: the working tree ``benchmarks/data/shared-xanes/`` (gitignored) holds the
+finished sites; ``--pack`` writes ``benchmarks/data/shared-xanes.tar.gz``, which holds
+only what FEFF10 computed (``xmu.dat`` per site) and a JSON index, **not** the shared
+POSCARs nor the ``feff.inp`` cards derived from them. A run without the working tree
+unpacks the archive and rewrites each site's ``POSCAR``/``feff.inp`` from the shared
+structures, then resumes. :func:`load_shared_xanes` joins the archive with the shared
+structures into an :class:`~sklearn_xas.datasets.XASDataset`. Based on FEFF10
+(feff10-rs). Run (one process per spare core; ``--batch`` sites are packed at a time)::
+
+    nice python benchmarks/generate_shared_xanes.py --n-jobs 1 --max-sites 3000
+    python benchmarks/generate_shared_xanes.py --summary   # README with counts
+"""
+
+import argparse
+import io
+import json
+import sys
+import tarfile
+import time
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "data" / "shared-xanes"
+PACKED = ROOT / "benchmarks" / "data" / "shared-xanes.tar.gz"
+README = ROOT / "benchmarks" / "data" / "shared-xanes.md"
+ARCHIVE = "feff6l-exafs-mp.tar.gz"
+INDEX = "index.json"
+
+
+def shared_structures():
+    """``{material_id: Structure}`` and the tree's sites ``[(material_id, index, El)]``."""
+    sys.path.insert(0, str(ROOT))
+    from pymatgen.core import Structure
+
+    from sklearn_xas.utils._shared_data import shared_archive
+
+    root = shared_archive(ARCHIVE)
+    if root is None:
+        raise SystemExit(f"{ARCHIVE} not found: set $SKLEARN_XAS_SHARED_DATA.")
+    tree = Path(root)
+    structures, sites = {}, []
+    for mdir in sorted(p for p in tree.iterdir() if (p / "POSCAR").is_file()):
+        structures[mdir.name] = Structure.from_file(mdir / "POSCAR")
+        for site in sorted((mdir / "FEFF-EXAFS").glob("*_*")):
+            index, element = site.name.split("_", 1)
+            sites.append((mdir.name, int(index), element))
+    return structures, sites
+
+
+def spread_order(sites, structures):
+    """Round-robin over absorbing elements, smallest cells first within an element."""
+    by_element = defaultdict(list)
+    for site in sites:
+        by_element[site[2]].append(site)
+    for lst in by_element.values():
+        lst.sort(key=lambda s: (len(structures[s[0]]), s[0], s[1]))
+    order, rnd = [], 0
+    while any(rnd < len(v) for v in by_element.values()):
+        order += [v[rnd] for _, v in sorted(by_element.items()) if rnd < len(v)]
+        rnd += 1
+    return order
+
+
+def finished_sites(out=OUT):
+    """The site folders of the working tree holding an ``xmu.dat``."""
+    return sorted(out.glob("*/FEFF-XANES/*/xmu.dat"))
+
+
+def pack(out=OUT, packed=PACKED, stats=None):
+    """Archive the computed ``xmu.dat`` files and an index (no structure, no card)."""
+    stats = dict(stats or {})
+    index = []
+    with tarfile.open(packed, "w:gz", compresslevel=9) as tar:
+        for xmu in finished_sites(out):
+            material_id, index_el = xmu.parts[-4], xmu.parts[-2]
+            arc = f"shared-xanes/{material_id}/{index_el}.xmu.dat"
+            tar.add(xmu, arcname=arc)
+            index.append(dict(material_id=material_id, site=index_el,
+                              **stats.get(f"{material_id}/{index_el}", {})))
+        blob = json.dumps(index, indent=0).encode()
+        info = tarfile.TarInfo(f"shared-xanes/{INDEX}")
+        info.size = len(blob)
+        tar.addfile(info, io.BytesIO(blob))
+    return packed
+
+
+def _read_pack(packed=PACKED):
+    """``{(material_id, "NNN_El"): xmu text}`` and the index records."""
+    files, index = {}, []
+    if not packed.exists():
+        return files, index
+    with tarfile.open(packed) as tar:
+        for member in tar.getmembers():
+            data = tar.extractfile(member).read().decode()
+            parts = member.name.split("/")
+            if parts[-1] == INDEX:
+                index = json.loads(data)
+            else:
+                files[(parts[1], parts[2].removesuffix(".xmu.dat"))] = data
+    return files, index
+
+
+def _params():
+    from sklearn_xas.simulate import _feff10 as f10
+
+    return dict(scf_radius=f10.DEFAULT_SCF_RADIUS, fms_radius=f10.DEFAULT_FMS_RADIUS,
+                cluster_radius=None, core_hole=f10.DEFAULT_CORE_HOLE,
+                k_grid=f10.DEFAULT_K_GRID, cards=None, k_edge_max_z=56)
+
+
+def restore(structures, out=OUT, packed=PACKED):
+    """Rebuild the working tree from the archive and the shared structures."""
+    from sklearn_xas.simulate import default_edge, feff10_input
+    from sklearn_xas.simulate._feff10 import _prepare_workdir
+
+    files, _ = _read_pack(packed)
+    mids = sorted({m for m, _ in files})
+    _prepare_workdir(out, [(m, structures[m]) for m in mids])
+    for (mid, name), text in files.items():
+        index, element = name.split("_", 1)
+        site = out / mid / "FEFF-XANES" / name
+        site.mkdir(parents=True, exist_ok=True)
+        card = feff10_input(structures[mid], int(index), edge=default_edge(element),
+                            title=f"{mid} site {int(index)}", **_params())
+        (site / "feff.inp").write_text(card)
+        (site / "xmu.dat").write_text(text)
+    return len(files)
+
+
+def load_shared_xanes(packed=PACKED):
+    """The committed XANES set joined with the shared structures, as an XASDataset."""
+    import tempfile
+
+    from sklearn_xas.datasets import load_feff_tree
+
+    structures, _ = shared_structures()
+    tmp = Path(tempfile.mkdtemp(prefix="shared-xanes-"))
+    restore(structures, out=tmp, packed=packed)
+    return load_feff_tree(tmp)
+
+
+def _stats_path(out=OUT):
+    return out / "stats.json"
+
+
+def summary(packed=PACKED, readme=README):
+    """Regenerate the README (counts per element and edge, failures, CPU time)."""
+    files, index = _read_pack(packed)
+    elements = Counter(name.split("_", 1)[1] for _, name in files)
+    edges = Counter()
+    for (_, _name), text in files.items():
+        head = text.splitlines()[0]
+        edges[head.split("edge:")[1].split()[0]] += 1
+    cpu = [r["feff_cpu_seconds"] for r in index if r.get("feff_cpu_seconds")]
+    failed = sorted(OUT.glob("*/FEFF-XANES-errors/*.txt")) if OUT.exists() else []
+    lines = [
+        "# shared-xanes.tar.gz: FEFF10 XANES on the shared FEFF6L structures",
+        "",
+        "Made by `benchmarks/generate_shared_xanes.py` (see its docstring) with",
+        "`sklearn_xas.simulate.simulate_xanes_dataset` defaults: SCF 3 A, FMS 4 A, RPA core",
+        "hole, K edge for Z <= 56 and L3 above, 115-point energy grid. Based on FEFF10",
+        "(feff10-rs). The sites are those of `../shared/data/feff6l-exafs-mp.tar.gz`",
+        "(Materials Project structures, CC BY 4.0, via OmniXAS, BSD-3-Clause), in",
+        "round-robin order over the absorbing elements. The archive holds only FEFF10's",
+        "`xmu.dat` output per site and an index; the structures are not in it",
+        "(`load_shared_xanes()` joins them from the shared archive).",
+        "",
+        f"- site spectra: {len(files)}; materials: {len({m for m, _ in files})}; "
+        f"absorbing elements: {len(elements)}",
+        f"- per edge: {', '.join(f'{k} {v}' for k, v in sorted(edges.items()))}",
+        f"- FEFF10 CPU time: {sum(cpu) / 3600:.1f} h over {len(cpu)} timed sites; median "
+        f"{sorted(cpu)[len(cpu) // 2] if cpu else float('nan'):.1f} s per site",
+        f"- failed sites (timeout or FEFF error; retried by a later run): {len(failed)}",
+        "",
+        "Sites per absorbing element:",
+        "",
+        ", ".join(f"{el} {n}" for el, n in sorted(elements.items())),
+        "",
+    ]
+    if failed:
+        lines += ["Failures (FEFF's message, first line):", ""]
+        lines += [f"- {p.read_text().splitlines()[0][:160]}" for p in failed[:60]]
+        lines.append("")
+    readme.write_text("\n".join(lines))
+    return readme
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--max-sites", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=20, help="sites between packs")
+    parser.add_argument("--pack", action="store_true", help="only pack the finished sites")
+    parser.add_argument("--summary", action="store_true", help="only rewrite the README")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if _stats_path().exists():
+        stats = json.loads(_stats_path().read_text())
+    else:  # a fresh working tree: the timings come from the archive's index
+        stats = {f"{r.pop('material_id')}/{r.pop('site')}": r for r in _read_pack()[1]}
+    if args.summary:
+        print(f"wrote {summary()}")
+        return 0
+    if args.pack:
+        print(f"packed into {pack(stats=stats)}")
+        return 0
+    from sklearn_xas.exceptions import SkippedRecordsWarning
+    from sklearn_xas.simulate import simulate_xanes_dataset
+
+    structures, sites = shared_structures()
+    if not OUT.exists() and PACKED.exists():
+        print(f"restored {restore(structures)} sites from {PACKED.name}")
+    order = spread_order(sites, structures)[: args.max_sites]
+    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites()}
+    todo = [s for s in order if (s[0], f"{s[1]:03d}_{s[2]}") not in done]
+    print(f"{len(order)} sites planned, {len(order) - len(todo)} done", flush=True)
+    for start in range(0, len(todo), args.batch):
+        batch = todo[start:start + args.batch]
+        plan = defaultdict(list)
+        for mid, index, _ in batch:
+            plan[mid].append(index)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedRecordsWarning)
+            try:
+                data = simulate_xanes_dataset({m: structures[m] for m in plan},
+                                              sites=dict(plan), workdir=OUT,
+                                              n_jobs=args.n_jobs, timeout=args.timeout)
+            except Exception as exc:  # every site of the batch failed: listed, go on
+                print(f"batch failed: {str(exc)[:300]}", flush=True)
+                continue
+        for row in data.frame.itertuples():
+            key = f"{row.material_id}/{row.absorbing_index:03d}_{row.absorbing_element}"
+            if not row.resumed:
+                stats[key] = dict(feff_cpu_seconds=round(float(row.feff_cpu_seconds), 2),
+                                  edge=row.edge)
+        _stats_path().write_text(json.dumps(stats))
+        pack(stats=stats)
+        print(f"{start + len(batch)}/{len(todo)}: {len(data)} ok, {len(data.skipped)} failed, "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
