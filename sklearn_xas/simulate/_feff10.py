@@ -55,7 +55,15 @@ from ..exceptions import SkippedRecordsWarning, XASDataError
 from ..utils import import_optional
 from ..utils import progress as _progress
 from ._batch import _as_structures, _site_plan
-from ._feff6 import HOLE_CODES, MIN_DISTANCE, FeffError, _element_of, default_edge
+from ._feff6 import (
+    HOLE_CODES,
+    FeffError,
+    _absorbing_site,
+    _atoms_card,
+    _cluster,
+    _element_of,
+    default_edge,
+)
 
 # The defaults: see the module docstring and benchmarks/validate_feff10.py.
 #: Radius (Angstrom) of the self-consistent-field cluster, the ``SCF`` card.
@@ -125,27 +133,6 @@ def _check_cards(cards):
             )
         out[key] = None if value is None else str(value)
     return out
-
-
-def _cluster(structure, index, radius, label):
-    """(distance, element, xyz) of every atom within ``radius``, sorted by distance."""
-    absorber = structure[index]
-    atoms = [
-        (nb.nn_distance, _element_of(nb, label), nb.coords - absorber.coords)
-        for nb in structure.get_neighbors(absorber, radius)
-    ]
-    if not atoms:
-        raise ValueError(
-            f"{label}: no atom within {radius:g} A of the absorber; FEFF has nothing to "
-            "scatter from."
-        )
-    atoms.sort(key=lambda a: (round(a[0], 5), a[1]))
-    if atoms[0][0] < MIN_DISTANCE:
-        raise ValueError(
-            f"{label}: a {atoms[0][1]} atom sits {atoms[0][0]:.3g} A from the absorber; sites "
-            "overlap. Check the structure (duplicate sites?)."
-        )
-    return atoms
 
 
 def _default_cluster(structure, index, fms_radius, scf_radius, label):
@@ -259,17 +246,7 @@ def feff10_input(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
     """
     from pymatgen.core import Element
 
-    label = title or f"{structure.composition.reduced_formula} site {index}"
-    index = int(index)
-    if not 0 <= index < len(structure):
-        raise ValueError(
-            f"{label}: absorbing index {index} is out of range for a structure of "
-            f"{len(structure)} sites."
-        )
-    element = _element_of(structure[index], label)
-    edge = default_edge(element, k_edge_max_z=k_edge_max_z) if edge is None else str(edge)
-    if edge not in HOLE_CODES:
-        raise ValueError(f"{label}: edge must be one of {sorted(HOLE_CODES)}, got {edge!r}.")
+    label, index, element, edge = _absorbing_site(structure, index, edge, k_edge_max_z, title)
     hole = str(core_hole).upper()
     if hole not in CORE_HOLES:
         raise ValueError(f"core_hole must be one of {CORE_HOLES}, got {core_hole!r}.")
@@ -321,18 +298,7 @@ def feff10_input(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
         f"   {ipot[el]}  {Element(el).Z:4d}  {el:<3s}  -1  -1  {amounts[el]:g}"
         for el in scatterers
     ]
-    lines += [
-        "",
-        "ATOMS",
-        "*   x          y          z      ipot  tag   distance",
-        f"  {0.0:10.5f} {0.0:10.5f} {0.0:10.5f}  0  {element:<3s} {0.0:9.5f}",
-    ]
-    for dist, el, xyz in atoms:
-        lines.append(
-            f"  {xyz[0]:10.5f} {xyz[1]:10.5f} {xyz[2]:10.5f}  {ipot[el]}  {el:<3s} {dist:9.5f}"
-        )
-    lines.append("END")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _atoms_card(element, atoms, ipot)) + "\n"
 
 
 # ----------------------------------------------------------------------------- running

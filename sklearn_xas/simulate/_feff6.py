@@ -73,6 +73,56 @@ def _element_of(site, label):
     return site.specie.symbol if hasattr(site.specie, "symbol") else str(site.specie)
 
 
+def _absorbing_site(structure, index, edge, k_edge_max_z, title):
+    """``(label, index, element, edge)`` of a FEFF input's absorber, checked."""
+    label = title or f"{structure.composition.reduced_formula} site {index}"
+    index = int(index)
+    if not 0 <= index < len(structure):
+        raise ValueError(
+            f"{label}: absorbing index {index} is out of range for a structure of "
+            f"{len(structure)} sites."
+        )
+    element = _element_of(structure[index], label)
+    edge = default_edge(element, k_edge_max_z=k_edge_max_z) if edge is None else str(edge)
+    if edge not in HOLE_CODES:
+        raise ValueError(f"{label}: edge must be one of {sorted(HOLE_CODES)}, got {edge!r}.")
+    return label, index, element, edge
+
+
+def _cluster(structure, index, radius, label):
+    """(distance, element, xyz) of every atom within ``radius``, sorted by distance."""
+    absorber = structure[index]
+    atoms = [
+        (nb.nn_distance, _element_of(nb, label), nb.coords - absorber.coords)
+        for nb in structure.get_neighbors(absorber, radius)
+    ]
+    if not atoms:
+        raise ValueError(
+            f"{label}: no atom within {radius:g} A of the absorber; FEFF has nothing to "
+            "scatter from."
+        )
+    atoms.sort(key=lambda a: (round(a[0], 5), a[1]))
+    if atoms[0][0] < MIN_DISTANCE:
+        raise ValueError(
+            f"{label}: a {atoms[0][1]} atom sits {atoms[0][0]:.3g} A from the absorber; sites "
+            "overlap. Check the structure (duplicate sites?)."
+        )
+    return atoms
+
+
+def _atoms_card(element, atoms, ipot):
+    """The ``ATOMS`` card (absorber at the origin, potential 0) and ``END``, as lines."""
+    lines = [
+        "",
+        "ATOMS",
+        "*   x          y          z      ipot  tag   distance",
+        f"  {0.0:10.5f} {0.0:10.5f} {0.0:10.5f}  0  {element:<3s} {0.0:9.5f}",
+    ]
+    lines += [f"  {xyz[0]:10.5f} {xyz[1]:10.5f} {xyz[2]:10.5f}  {ipot[el]}  {el:<3s} {dist:9.5f}"
+              for dist, el, xyz in atoms]
+    return lines + ["END"]
+
+
 def feff6_input(structure, index, *, edge=None, rmax=6.0, cluster_radius=None, nleg=4,
                 k_edge_max_z=56, title=None):
     """Write the ``feff.inp`` text for FEFF6L for one absorbing site.
@@ -124,36 +174,11 @@ def feff6_input(structure, index, *, edge=None, rmax=6.0, cluster_radius=None, n
     """
     from pymatgen.core import Element
 
-    label = title or f"{structure.composition.reduced_formula} site {index}"
-    index = int(index)
-    if not 0 <= index < len(structure):
-        raise ValueError(
-            f"{label}: absorbing index {index} is out of range for a structure of "
-            f"{len(structure)} sites."
-        )
-    absorber = structure[index]
-    element = _element_of(absorber, label)
-    edge = default_edge(element, k_edge_max_z=k_edge_max_z) if edge is None else str(edge)
-    if edge not in HOLE_CODES:
-        raise ValueError(f"{label}: edge must be one of {sorted(HOLE_CODES)}, got {edge!r}.")
+    label, index, element, edge = _absorbing_site(structure, index, edge, k_edge_max_z, title)
     if rmax <= 0:
         raise ValueError(f"rmax must be positive, got {rmax}.")
     radius = rmax + 1.0 if cluster_radius is None else float(cluster_radius)
-    neighbors = structure.get_neighbors(absorber, radius)
-    if not neighbors:
-        raise ValueError(
-            f"{label}: no atom within {radius:g} A of the absorber; FEFF has nothing to "
-            "scatter from."
-        )
-    atoms = []
-    for nb in neighbors:
-        atoms.append((nb.nn_distance, _element_of(nb, label), nb.coords - absorber.coords))
-    atoms.sort(key=lambda a: (round(a[0], 5), a[1]))
-    if atoms[0][0] < MIN_DISTANCE:
-        raise ValueError(
-            f"{label}: a {atoms[0][1]} atom sits {atoms[0][0]:.3g} A from the absorber; sites "
-            "overlap. Check the structure (duplicate sites?)."
-        )
+    atoms = _cluster(structure, index, radius, label)
     scatterers = sorted({a[1] for a in atoms}, key=lambda el: Element(el).Z)
     if len(scatterers) > MAX_SCATTERER_POTENTIALS:
         raise ValueError(
@@ -174,18 +199,7 @@ def feff6_input(structure, index, *, edge=None, rmax=6.0, cluster_radius=None, n
         f"   0  {Element(element).Z:4d}  {element}",
     ]
     lines += [f"   {ipot[el]}  {Element(el).Z:4d}  {el}" for el in scatterers]
-    lines += [
-        "",
-        "ATOMS",
-        "*   x          y          z      ipot  tag   distance",
-        f"  {0.0:10.5f} {0.0:10.5f} {0.0:10.5f}  0  {element:<3s} {0.0:9.5f}",
-    ]
-    for dist, el, xyz in atoms:
-        lines.append(
-            f"  {xyz[0]:10.5f} {xyz[1]:10.5f} {xyz[2]:10.5f}  {ipot[el]}  {el:<3s} {dist:9.5f}"
-        )
-    lines.append("END")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _atoms_card(element, atoms, ipot)) + "\n"
 
 
 def feff6l_executable():
