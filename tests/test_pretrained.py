@@ -81,3 +81,17 @@ def test_forward_model_scores_eta_against_the_training_mean(split):
     assert one == 1.0 and eta > 1.0  # the RDF recipe beats the mean spectrum
     assert result.prediction.shape == result.truth.shape
     assert result.truth.shape[1] == result.model.grid.size
+
+
+def test_coordination_number_task_beats_the_per_element_mode(split):
+    train, test = split
+    result = fit_and_score(["coordination-number"], train, test, neighbor_method="cutoff",
+                           n_jobs=1)["coordination-number"]
+    acc, base = result.scores["accuracy"]
+    assert acc > base and 0 <= base <= 1
+    # the baseline predicts one value per absorbing element
+    base_pred = result.model.baseline.predict_proba(test.frame[["absorbing_element"]])
+    assert base_pred.shape == (len(test), len(result.model.baseline.classes_))
+    table = result.model.predict_frame(test)
+    assert table["coordination_number"].dtype.kind == "i"
+    assert set(table["coordination_number"]) <= set(result.model.model.steps[-1][1].classes_)

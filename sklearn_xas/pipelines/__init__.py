@@ -9,7 +9,7 @@ The inverse recipes read a frame of XANES rows or of EXAFS rows through
 :class:`SpectrumTypeSwitch`, whose default branches are :func:`xanes_branch` and
 :func:`exafs_branch`.
 
-The three tasks by name (:data:`TASKS`, as the command line and saved models use them):
+The four tasks by name (:data:`TASKS`, as the command line and saved models use them):
 :func:`make_task_pipeline`, :func:`task_targets`, :func:`spectrum_target_branch` (the
 forward task's ``y``) and :func:`target_axis`.
 """

@@ -1,4 +1,4 @@
-"""The three tasks of sklearn-xas by name, as the command line and saved models use them."""
+"""The tasks of sklearn-xas by name, as the command line and saved models use them."""
 
 import numpy as np
 
@@ -6,6 +6,7 @@ from ..featurizers import AbsorberRDFFeaturizer
 from ..targets import compute_targets
 from ._recipes import (
     exafs_branch,
+    make_coordination_pipeline,
     make_neighbor_type_pipeline,
     make_nn_distance_pipeline,
     make_spectrum_pipeline,
@@ -19,6 +20,8 @@ TASKS = {
                            title="inverse: spectrum -> neighbour element types"),
     "nn-distance": dict(target="mean_nn_distance",
                         title="inverse: spectrum -> mean NN distance"),
+    "coordination-number": dict(target="coordination_number",
+                                title="inverse: spectrum -> coordination number"),
 }
 
 
@@ -42,7 +45,7 @@ def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=
 
     Parameters
     ----------
-    task : {"spectrum", "neighbor-types", "nn-distance"}
+    task : {"spectrum", "neighbor-types", "nn-distance", "coordination-number"}
         Which recipe.
     spectrum_type : {"XANES", "EXAFS"}, default="EXAFS"
         The kind of spectra (the inverse recipes take only that kind).
@@ -74,6 +77,8 @@ def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=
         model = make_spectrum_pipeline(featurizer=feat)
     elif task == "neighbor-types":
         model = make_neighbor_type_pipeline(kind=spectrum_type)
+    elif task == "coordination-number":
+        model = make_coordination_pipeline(kind=spectrum_type)
     else:
         model = make_nn_distance_pipeline(kind=spectrum_type)
     _set_matching(model, "n_jobs", n_jobs)
@@ -160,7 +165,7 @@ def task_targets(data, task, *, method="crystalnn", n_jobs=None, progress=None):
     ----------
     data : XASDataset or pandas.DataFrame
         Rows with structures.
-    task : {"neighbor-types", "nn-distance"}
+    task : {"neighbor-types", "nn-distance", "coordination-number"}
         An inverse task.
     method : {"crystalnn", "cutoff"}, default="crystalnn"
         Neighbour finding (see :func:`~sklearn_xas.targets.compute_targets`).
@@ -171,7 +176,8 @@ def task_targets(data, task, *, method="crystalnn", n_jobs=None, progress=None):
 
     Returns
     -------
-    y : list of tuple (neighbour types) or ndarray of float (distances)
+    y : list of tuple (neighbour types), ndarray of float (distances) or of int
+        (coordination numbers)
 
     Examples
     --------
@@ -187,4 +193,6 @@ def task_targets(data, task, *, method="crystalnn", n_jobs=None, progress=None):
         raise ValueError("The forward task's target is the spectrum itself.")
     y = compute_targets(data, targets=(column,), method=method, n_jobs=n_jobs,
                         progress=progress)[column]
-    return list(y) if task == "neighbor-types" else y.to_numpy(dtype=float)
+    if task == "neighbor-types":
+        return list(y)
+    return y.to_numpy(dtype=int if task == "coordination-number" else float)

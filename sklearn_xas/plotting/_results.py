@@ -1,4 +1,4 @@
-"""The figures of evaluated tasks: typical forward spectra, parity and per-element F1."""
+"""The figures of evaluated tasks: typical forward spectra, parity, per-element F1, CN."""
 
 import numpy as np
 
@@ -64,7 +64,8 @@ def plot_task_results(results, frame):
     Parameters
     ----------
     results : dict
-        Task name (``"spectrum"``, ``"nn-distance"``, ``"neighbor-types"``) -> an object
+        Task name (``"spectrum"``, ``"nn-distance"``, ``"neighbor-types"``,
+        ``"coordination-number"``) -> an object
         with ``prediction`` and ``truth`` (and, for ``"spectrum"``, ``model.grid`` and
         ``model.axis_labels``), as :func:`sklearn_xas.pretrained.fit_and_score` returns.
     frame : pandas.DataFrame
@@ -99,6 +100,15 @@ def plot_task_results(results, frame):
                                  title="Neighbour-type F1 per absorbing element "
                                        "(held-out materials)")
         figures.append(("neighbor_type_f1_per_element.png", ax.figure))
+    if "coordination-number" in results:
+        from sklearn.metrics import ConfusionMatrixDisplay
+
+        r = results["coordination-number"]
+        disp = ConfusionMatrixDisplay.from_predictions(r.truth, r.prediction, colorbar=False)
+        disp.ax_.set(xlabel="predicted coordination number",
+                     ylabel="coordination number of the structure",
+                     title="Coordination number, held-out materials")
+        figures.append(("coordination_number_confusion.png", disp.figure_))
     return figures
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import inspect
 import time
 import warnings
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class TrainedModel:
     ----------
     model : Pipeline
         The fitted recipe.
-    task : {"spectrum", "neighbor-types", "nn-distance"}
+    task : {"spectrum", "neighbor-types", "nn-distance", "coordination-number"}
         What the model predicts.
     spectrum_type : {"XANES", "EXAFS"}
         The spectra the model reads (inverse tasks) or predicts (forward task).
@@ -163,7 +164,8 @@ class TrainedModel:
         Returns
         -------
         y : ndarray
-            Spectra on :attr:`grid`, neighbour-type indicators or distances.
+            Spectra on :attr:`grid`, neighbour-type indicators, distances or
+            coordination numbers.
         """
         self._check(X)
         return self.model.predict(X)
@@ -196,8 +198,9 @@ class TrainedModel:
         -------
         table : pandas.DataFrame
             ``material_id``, ``absorbing_index``, ``absorbing_element``, ``edge``, then
-            ``mean_nn_distance`` (Angstrom), ``neighbor_types`` (space-separated symbols)
-            or the predicted spectrum, one column per point of :attr:`grid`.
+            ``mean_nn_distance`` (Angstrom), ``neighbor_types`` (space-separated symbols),
+            ``coordination_number`` or the predicted spectrum, one column per point of
+            :attr:`grid`.
         """
         frame = self._check(X)
         out = frame[["material_id", "absorbing_index", "absorbing_element", "edge"]]
@@ -208,6 +211,8 @@ class TrainedModel:
             return pd.concat([out, values], axis=1)
         if self.task == "neighbor-types":
             return out.assign(neighbor_types=[" ".join(t) for t in self.predict_labels(frame)])
+        if self.task == "coordination-number":
+            return out.assign(coordination_number=np.asarray(self.predict(frame), dtype=int))
         return out.assign(mean_nn_distance=np.asarray(self.predict(frame), dtype=float))
 
     @property
@@ -240,6 +245,15 @@ class TrainedModel:
                                         "eta": (eta_score(Y, pred, self.train_mean), 1.0)},
                               self)
         y = task_targets(frame, self.task, method=self.neighbor_method, n_jobs=n_jobs)
+        if self.task == "coordination-number":
+            # the baseline: each absorbing element's most common training value
+            classes = self.baseline.classes_.astype(int)
+            base = classes[np.argmax(self.baseline.predict_proba(frame), axis=1)]
+            pred = np.asarray(pred)
+            out = {"accuracy": (np.mean(pred == y), np.mean(base == y)),
+                   "within 1": (np.mean(np.abs(pred - y) <= 1), np.mean(np.abs(base - y) <= 1))}
+            return TaskResult(pred, y, {k: (float(a), float(b)) for k, (a, b) in out.items()},
+                              self)
         base = self.baseline.predict(frame)
         if self.task == "nn-distance":
             from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
@@ -344,12 +358,12 @@ def load_model(path):
 
 def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
                 neighbor_method="crystalnn", quick=False, n_jobs=None, device=None,
-                random_state=0):
+                random_state=0, params=None):
     """Fit the recipe of ``task`` on ``data`` and keep what it needs to answer again.
 
     Parameters
     ----------
-    task : {"spectrum", "neighbor-types", "nn-distance"}
+    task : {"spectrum", "neighbor-types", "nn-distance", "coordination-number"}
         Which recipe.
     data : XASDataset
         With structures (the targets, and the forward task's inputs, come from them).
@@ -366,6 +380,9 @@ def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
         Short training (a smoke test).
     n_jobs, device, random_state : optional
         Set on every step that has them.
+    params : dict, optional
+        Further parameters of the recipe, set with ``set_params`` after the ones above
+        (e.g. ``{"regress__backend": "extra_trees"}``).
 
     Returns
     -------
@@ -388,6 +405,7 @@ def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
         raise XASDataError(f"train_model: the data holds {kinds}; choose spectrum_type.")
     model = make_task_pipeline(task, spectrum_type=kind, featurizer=featurizer, n_jobs=n_jobs,
                                device=device, random_state=random_state, quick=quick)
+    model.set_params(**(params or {}))
     t0 = time.perf_counter()
     elements = frame[["absorbing_element"]]
     if task == "spectrum":
@@ -400,9 +418,16 @@ def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
         out.train_mean = Y.mean(axis=0)
     else:
         y = task_targets(frame, task, method=neighbor_method, n_jobs=n_jobs)
-        model.fit(data, y)
-        base = (PerElementMeanRegressor() if task == "nn-distance"
-                else PerElementMajorityClassifier()).fit(elements, y)
+        final = model.steps[-1]
+        if "groups" in inspect.signature(final[1].fit).parameters:  # calibrate by material
+            model.fit(data, y, **{f"{final[0]}__groups": frame["material_id"].to_numpy()})
+        else:
+            model.fit(data, y)
+        if task == "nn-distance":
+            base = PerElementMeanRegressor().fit(elements, y)
+        else:  # coordination numbers as one-element sets: the per-element frequencies
+            labels = [(str(int(v)),) for v in y] if task == "coordination-number" else y
+            base = PerElementMajorityClassifier().fit(elements, labels)
         out = TrainedModel(model, task=task, spectrum_type=kind, baseline=base,
                            neighbor_method=neighbor_method)
     counts = frame["absorbing_element"].value_counts()
