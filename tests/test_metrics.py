@@ -89,3 +89,11 @@ def test_per_element_mean_beats_overall_mean_on_bundled(bundled_exafs):
     # frame input and its absorbing_element column give the same answer
     np.testing.assert_allclose(reg.predict(data.frame[["absorbing_element"]]),
                                reg.predict(data))
+
+
+def test_neighbor_type_scores_with_a_single_label():
+    # every site O-only: one indicator column, which scikit-learn alone reads as binary
+    s = neighbor_type_scores([("O",), ("O",), ("O",)], [("O",), (), ("O",)])
+    assert s["f1_samples"] == pytest.approx(2 / 3)
+    assert s["exact_set"] == pytest.approx(2 / 3)
+    assert s["f1_micro"] == pytest.approx(0.8) and s["n_labels_macro"] == 1

@@ -196,6 +196,8 @@ def neighbor_type_scores(y_true, y_pred, *, min_support=0, y_train=None):
     """
     groups = [y_true, y_pred] + ([] if y_train is None else [y_train])
     mats, _ = _indicators(*groups)
+    if mats[0].shape[1] < 2:  # one label in all: scikit-learn would read it as binary
+        mats = [np.hstack([m, np.zeros((m.shape[0], 1), dtype=m.dtype)]) for m in mats]
     T, P = mats[0], mats[1]
     support = (mats[2] if y_train is not None else T).sum(axis=0)
     labels = np.flatnonzero(support >= max(min_support, 1))
