@@ -86,6 +86,8 @@ def main(argv=None):
     parser.add_argument("--min-samples-leaf", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.3,
                         help="neighbour-type probability threshold")
+    parser.add_argument("--cn-backend", default="mlp",
+                        help="coordination-number backend (a network keeps the file small)")
     args = parser.parse_args(argv)
 
     from sklearn_xas import __version__
@@ -122,6 +124,7 @@ def main(argv=None):
     for task, col, base in [
         ("neighbor-types", "neighbor_types", PerElementMajorityClassifier()),
         ("nn-distance", "mean_nn_distance", PerElementMeanRegressor()),
+        ("coordination-number", "coordination_number", PerElementMajorityClassifier()),
     ]:
         if task not in args.tasks:
             continue
@@ -131,16 +134,28 @@ def main(argv=None):
         elif task == "nn-distance":
             params.update(backend=args.distance_backend, n_estimators=args.n_estimators,
                           min_samples_leaf=args.min_samples_leaf)
+        elif task == "coordination-number":
+            params.update(backend=args.cn_backend)
+            if args.cn_backend in ("extra_trees", "random_forest"):
+                params.update(n_estimators=args.n_estimators,
+                              min_samples_leaf=args.min_samples_leaf)
         else:
             params.update(threshold=args.threshold, exafs_features=args.features)
         model = make_shipped_pipeline(task, k_grid=grid, **params)
-        y = list(fit_targets[col]) if task == "neighbor-types" else \
-            fit_targets[col].to_numpy(float)
+        if task == "neighbor-types":
+            y = list(fit_targets[col])
+        else:
+            y = fit_targets[col].to_numpy(int if task == "coordination-number" else float)
         t1 = time.perf_counter()
-        model.fit(fit_data, y)
+        final = model.steps[-1][0]
+        groups = {} if task == "neighbor-types" else {  # calibration by material
+            f"{final}__groups": fit_data.frame["material_id"].to_numpy()}
+        model.fit(fit_data, y, **groups)
         fit_s = time.perf_counter() - t1
+        # the coordination number's baseline reads one-element sets (TrainedModel.evaluate)
+        base_y = [(str(v),) for v in y] if task == "coordination-number" else y
         tm = TrainedModel(model, task=task, spectrum_type="EXAFS",
-                          baseline=base.fit(elements, y), neighbor_method="crystalnn")
+                          baseline=base.fit(elements, base_y), neighbor_method="crystalnn")
         counts = fit_data.frame["absorbing_element"].value_counts()
         tm.train_summary = dict(n_sites=len(fit_data), n_augmented=augmented,
                                 n_materials=int(fit_data.frame["material_id"].nunique()),
@@ -157,6 +172,14 @@ def main(argv=None):
                 validation[name] = dict(
                     n=int(m.sum()), mae=float(np.mean(np.abs(pred - truth))),
                     baseline_mae=float(np.mean(np.abs(tm.baseline.predict(sub) - truth))))
+            elif task == "coordination-number":
+                truth = truth.to_numpy(int)
+                pred = np.asarray(tm.predict(sub))
+                proba = tm.baseline.predict_proba(sub)
+                base_pred = tm.baseline.classes_.astype(int)[np.argmax(proba, axis=1)]
+                validation[name] = dict(n=int(m.sum()), accuracy=dict(
+                    model=float(np.mean(pred == truth)),
+                    baseline=float(np.mean(base_pred == truth))))
             else:
                 s = neighbor_type_scores(list(truth), tm.predict_labels(sub), min_support=20,
                                          y_train=list(fit_targets[col]))
@@ -217,15 +240,23 @@ def score_standards(out):
             for m, t, p, d, q in zip(truth["material_id"], truth["true_neighbor_types"],
                                      pred_sets, truth["true_nn_distance"],
                                      table["mean_nn_distance"])]
-    result = dict(n=len(truth), exact_set=exact, mae=mae, per_standard=rows)
+    cn_accuracy = None
+    if "coordination_number" in table:
+        for row, c, p in zip(rows, truth["true_cn"], table["coordination_number"]):
+            row.update(true_cn=int(c), predicted_cn=int(p))
+        cn_accuracy = float(np.mean(truth["true_cn"].to_numpy(int)
+                                    == table["coordination_number"].to_numpy(int)))
+    result = dict(n=len(truth), exact_set=exact, mae=mae, cn_accuracy=cn_accuracy,
+                  per_standard=rows)
     for path in Path(out).glob("*.json"):
         card = json.loads(path.read_text())
-        card["validation_measured_standards"] = dict(
-            n=result["n"], **({"exact_set": exact} if card["task"] == "neighbor-types"
-                              else {"mae": mae}), per_standard=rows)
+        figure = {"neighbor-types": {"exact_set": exact}, "nn-distance": {"mae": mae},
+                  "coordination-number": {"accuracy": cn_accuracy}}[card["task"]]
+        card["validation_measured_standards"] = dict(n=result["n"], **figure,
+                                                     per_standard=rows)
         path.write_text(json.dumps(card, indent=1))
     print(f"measured standards ({len(truth)}): exact set {exact:.2f}, NN-distance MAE "
-          f"{mae:.3f} A")
+          f"{mae:.3f} A, coordination number accuracy {cn_accuracy}")
     return result
 
 
@@ -235,6 +266,9 @@ def _summary(task, validation):
         if task == "nn-distance":
             parts.append(f"{name}: MAE {v['mae']:.3f} A (per-element mean "
                          f"{v['baseline_mae']:.3f}) on {v['n']} held-out sites")
+        elif task == "coordination-number":
+            parts.append(f"{name}: accuracy {v['accuracy']['model']:.2f} (per-element most "
+                         f"common {v['accuracy']['baseline']:.2f}) on {v['n']} held-out sites")
         else:
             parts.append(f"{name}: exact set {v['exact_set']:.2f}, per-site F1 "
                          f"{v['f1_samples']:.2f} (per-element majority "

@@ -23,12 +23,14 @@ from sklearn_xas.pretrained._shipped import make_shipped_pipeline
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory):
-    """Two small models saved with cards, as benchmarks/train_pretrained.py lays them out."""
+    """Three small models saved with cards, as benchmarks/train_pretrained.py lays them out."""
     folder = tmp_path_factory.mktemp("models")
     data = load_prototype_exafs(prototypes=["rocksalt", "fcc", "bcc", "zincblende"])
-    y = {t: task_targets(data, t, method="cutoff") for t in ("neighbor-types", "nn-distance")}
+    tasks = ("neighbor-types", "nn-distance", "coordination-number")
+    y = {t: task_targets(data, t, method="cutoff") for t in tasks}
     for task, params in [("neighbor-types", dict(max_epochs=30)),
-                         ("nn-distance", dict(n_estimators=20))]:
+                         ("nn-distance", dict(n_estimators=20)),
+                         ("coordination-number", dict(n_estimators=20))]:
         tm = TrainedModel(make_shipped_pipeline(task, n_jobs=1, random_state=0, **params)
                           .fit(data, y[task]), task=task, spectrum_type="EXAFS")
         name = f"{task}-exafs"
@@ -56,7 +58,8 @@ def _cu_foil_mu():
 
 def test_list_and_load(use_models):
     models = list_models()
-    assert sorted(models["name"]) == ["neighbor-types-exafs", "nn-distance-exafs"]
+    assert sorted(models["name"]) == ["coordination-number-exafs", "neighbor-types-exafs",
+                                      "nn-distance-exafs"]
     tm = load_pretrained("nn-distance-exafs")
     assert tm.card["summary"] == "test model" and tm.task == "nn-distance"
     with pytest.raises(XASDataError, match="neighbor-types-exafs, nn-distance-exafs"):
@@ -75,6 +78,10 @@ def test_describe_sites_turns_mu_into_chi_and_answers(use_models):
     assert 1.5 < table["mean_nn_distance"].iloc[0] < 3.5
     assert isinstance(table["neighbor_probabilities"].iloc[0], dict)
     assert table["note"].iloc[0] == ""  # reaches k = 13 > 11
+    cn_classes = load_pretrained("coordination-number-exafs").model.classes_
+    assert table["coordination_number"].iloc[0] in cn_classes
+    assert 0 < table["coordination_probability"].iloc[0] <= 1
+    assert "coordination_number" not in describe_sites(data, coordination_model=None)
     short = to_chi(data)
     keep = short["x"].iloc[0] < 9.5
     short = short.assign(x=[short["x"].iloc[0][keep]], y=[short["y"].iloc[0][keep]])

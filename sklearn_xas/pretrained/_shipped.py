@@ -16,7 +16,11 @@ import pandas as pd
 
 from .._core import check_frame
 from ..exceptions import XASDataError
-from ..pipelines import make_neighbor_type_pipeline, make_nn_distance_pipeline
+from ..pipelines import (
+    make_coordination_pipeline,
+    make_neighbor_type_pipeline,
+    make_nn_distance_pipeline,
+)
 from ..preprocessing import EXAFSExtractor
 from ._model import load_model
 
@@ -33,9 +37,10 @@ def make_shipped_pipeline(task, *, k_grid=SHIPPED_K_GRID, **params):
 
     Parameters
     ----------
-    task : {"neighbor-types", "nn-distance"}
-        Which recipe (:func:`~sklearn_xas.pipelines.make_neighbor_type_pipeline` or
-        :func:`~sklearn_xas.pipelines.make_nn_distance_pipeline`, EXAFS rows only).
+    task : {"neighbor-types", "nn-distance", "coordination-number"}
+        Which recipe (:func:`~sklearn_xas.pipelines.make_neighbor_type_pipeline`,
+        :func:`~sklearn_xas.pipelines.make_nn_distance_pipeline` or
+        :func:`~sklearn_xas.pipelines.make_coordination_pipeline`, EXAFS rows only).
     k_grid : tuple (start, stop, num), default=SHIPPED_K_GRID
         The k grid.
     **params
@@ -53,7 +58,8 @@ def make_shipped_pipeline(task, *, k_grid=SHIPPED_K_GRID, **params):
     'constant'
     """
     make = {"neighbor-types": make_neighbor_type_pipeline,
-            "nn-distance": make_nn_distance_pipeline}[task]
+            "nn-distance": make_nn_distance_pipeline,
+            "coordination-number": make_coordination_pipeline}[task]
     pipe = make(kind="EXAFS", exafs_grid=k_grid, **params)
     return pipe.set_params(features__spectrum__exafs__resample__outside="constant",
                            features__spectrum__exafs__resample__fill_value=0.0)
@@ -169,7 +175,8 @@ def to_chi(data, *, kmax=None):
 
 
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
-                   distance_model="nn-distance-exafs", min_probability=0.3):
+                   distance_model="nn-distance-exafs",
+                   coordination_model="coordination-number-exafs", min_probability=0.3):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
 
     Parameters
@@ -179,6 +186,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         into chi(k) first (:func:`to_chi`).
     neighbor_model, distance_model : str
         Names of shipped models (see :func:`list_models`).
+    coordination_model : str or None, default="coordination-number-exafs"
+        The shipped coordination-number model; ``None``, or a name the package does
+        not ship, leaves the coordination number out.
     min_probability : float, default=0.3
         Neighbour elements listed with their probability are those above this.
 
@@ -191,7 +201,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         ends) and ``note`` (a spectrum that ends before the models' k grid does is
         zero-filled beyond its end, the policy the models were trained for), and, where
         the distance model provides them, ``distance_low``/``distance_high`` (its 90%
-        interval) and ``in_domain`` (False for spectra unlike the training set).
+        interval) and ``in_domain`` (False for spectra unlike the training set), and,
+        with ``coordination_model``, ``coordination_number`` and its calibrated
+        probability ``coordination_probability``.
 
     Examples
     --------
@@ -222,4 +234,10 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     if hasattr(final, "applicability_score"):
         features = dist.model[:-1].transform(frame)
         out["in_domain"] = ~np.asarray(final.is_outlier(features), dtype=bool)
+    if coordination_model is not None and coordination_model in _cards():
+        cn = load_pretrained(coordination_model)
+        proba = np.asarray(cn.model.predict_proba(frame))
+        classes = np.asarray(cn.model.classes_)
+        out["coordination_number"] = classes[np.argmax(proba, axis=1)].astype(int)
+        out["coordination_probability"] = np.round(proba.max(axis=1), 3)
     return out
