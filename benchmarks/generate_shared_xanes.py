@@ -19,13 +19,15 @@ structures, then resumes. :func:`load_shared_xanes` joins the archive with the s
 structures into an :class:`~sklearn_xas.datasets.XASDataset`. Based on FEFF10
 (feff10-rs). Run (one process per spare core; ``--batch`` sites are packed at a time)::
 
-    nice python benchmarks/generate_shared_xanes.py --n-jobs 1 --max-sites 3000
+    nice python benchmarks/generate_shared_xanes.py --max-sites 3000 --worker 0/2 &
+    nice python benchmarks/generate_shared_xanes.py --max-sites 3000 --worker 1/2 &
     python benchmarks/generate_shared_xanes.py --summary   # README with counts
 """
 
 import argparse
 import io
 import json
+import os
 import sys
 import tarfile
 import time
@@ -81,10 +83,15 @@ def finished_sites(out=OUT):
 
 
 def pack(out=OUT, packed=PACKED, stats=None):
-    """Archive the computed ``xmu.dat`` files and an index (no structure, no card)."""
-    stats = dict(stats or {})
+    """Archive the computed ``xmu.dat`` files and an index (no structure, no card).
+
+    Written to a temporary file and renamed, so that workers packing at once never
+    leave a broken archive.
+    """
+    stats = {**_read_stats(out), **(stats or {})}
     index = []
-    with tarfile.open(packed, "w:gz", compresslevel=9) as tar:
+    tmp = packed.with_name(f".{packed.name}.{os.getpid()}.tmp")
+    with tarfile.open(tmp, "w:gz", compresslevel=9) as tar:
         for xmu in finished_sites(out):
             material_id, index_el = xmu.parts[-4], xmu.parts[-2]
             arc = f"shared-xanes/{material_id}/{index_el}.xmu.dat"
@@ -95,6 +102,7 @@ def pack(out=OUT, packed=PACKED, stats=None):
         info = tarfile.TarInfo(f"shared-xanes/{INDEX}")
         info.size = len(blob)
         tar.addfile(info, io.BytesIO(blob))
+    os.replace(tmp, packed)
     return packed
 
 
@@ -153,8 +161,16 @@ def load_shared_xanes(packed=PACKED):
     return load_feff_tree(tmp)
 
 
-def _stats_path(out=OUT):
-    return out / "stats.json"
+def _stats_path(out=OUT, worker=0):
+    return out / f"stats-{worker}.json"
+
+
+def _read_stats(out=OUT):
+    """Every worker's per-site timings, merged."""
+    stats = {}
+    for path in sorted(out.glob("stats-*.json")):
+        stats.update(json.loads(path.read_text()))
+    return stats
 
 
 def summary(packed=PACKED, readme=README):
@@ -205,12 +221,15 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--max-sites", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=20, help="sites between packs")
+    parser.add_argument("--worker", default="0/1",
+                        help="I/N: this process takes every N-th planned site from the I-th")
     parser.add_argument("--pack", action="store_true", help="only pack the finished sites")
     parser.add_argument("--summary", action="store_true", help="only rewrite the README")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    if _stats_path().exists():
-        stats = json.loads(_stats_path().read_text())
+    worker, n_workers = (int(v) for v in args.worker.split("/"))
+    if OUT.exists():
+        stats = _read_stats()
     else:  # a fresh working tree: the timings come from the archive's index
         stats = {f"{r.pop('material_id')}/{r.pop('site')}": r for r in _read_pack()[1]}
     if args.summary:
@@ -225,7 +244,7 @@ def main(argv=None):
     structures, sites = shared_structures()
     if not OUT.exists() and PACKED.exists():
         print(f"restored {restore(structures)} sites from {PACKED.name}")
-    order = spread_order(sites, structures)[: args.max_sites]
+    order = spread_order(sites, structures)[: args.max_sites][worker::n_workers]
     done = {(x.parts[-4], x.parts[-2]) for x in finished_sites()}
     todo = [s for s in order if (s[0], f"{s[1]:03d}_{s[2]}") not in done]
     print(f"{len(order)} sites planned, {len(order) - len(todo)} done", flush=True)
@@ -249,7 +268,7 @@ def main(argv=None):
             if not row.resumed:
                 stats[key] = dict(feff_cpu_seconds=round(float(row.feff_cpu_seconds), 2),
                                   edge=row.edge)
-        _stats_path().write_text(json.dumps(stats))
+        _stats_path(worker=worker).write_text(json.dumps(stats))
         pack(stats=stats)
         print(f"{start + len(batch)}/{len(todo)}: {len(data)} ok, {len(data.skipped)} failed, "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
