@@ -129,17 +129,18 @@ def _shards(out):
     return sorted((out / "shards").glob("shard_*.json.gz"))
 
 
-def load_diverse_exafs(folder=OUT):
+def load_diverse_exafs(folder=OUT, max_shards=None):
     """The finished shards as an XASDataset (one EXAFS row per simulated site).
 
     Extra columns: ``prototype``, ``temperature``, ``debye_temperature``, ``sigma2``,
-    ``s02``, ``e0`` (the sampled physics) and ``feff_seconds``.
+    ``s02``, ``e0`` (the sampled physics) and ``feff_seconds``. ``max_shards`` keeps
+    the first shards only (the set as it was when a model was trained).
     """
     from sklearn_xas.datasets import XASDataset
     from sklearn_xas.simulate import DEFAULT_K
 
     rows = []
-    for meta_path in _shards(Path(folder)):
+    for meta_path in _shards(Path(folder))[:max_shards]:
         meta = json.loads(gzip.decompress(meta_path.read_bytes()))
         wchi = np.load(meta_path.with_name(meta_path.name.replace(".json.gz", ".npz")))["wchi"]
         chi = wchi.astype(np.float64) / _weight(DEFAULT_K)

@@ -31,8 +31,12 @@ OUT = HERE.parent / "sklearn_xas" / "pretrained" / "models"
 EXAFS_ARCHIVE = "feff6l-exafs-mp.tar.gz"
 
 
-def load_sets(names):
-    """The chosen training sets as one data set, with a ``source_set`` column."""
+def load_sets(names, max_shards=None):
+    """The chosen training sets as one data set, with a ``source_set`` column.
+
+    ``max_shards``: only the first shards of the diverse set (to rebuild the data a
+    model was trained on).
+    """
     from sklearn_xas.datasets import XASDataset, load_feff_tree
     from sklearn_xas.utils._shared_data import shared_archive
 
@@ -46,7 +50,7 @@ def load_sets(names):
     if "diverse" in names:
         from generate_diverse_exafs import load_diverse_exafs
 
-        data = load_diverse_exafs()
+        data = load_diverse_exafs(max_shards=max_shards)
         keep = ["material_id", "absorbing_index", "absorbing_element", "edge", "spectrum_type",
                 "structure", "x", "y", "multiplicity", "source"]
         parts.append(XASDataset(data.frame[keep].assign(source_set="diverse"), validate=False))
