@@ -228,6 +228,51 @@ def test_failed_site_is_reported_not_dropped(tree, mgo, tmp_path):
     assert back.frame.attrs["materials_without_spectra"] == ["bad"]
 
 
+def _fake_feff(tree, calls, failure):
+    """A stand-in for FEFF10 that fails with ``failure`` unless the SCF mixing is 0.05."""
+    xmu = Path(tree[0]) / "MgO" / "FEFF-XANES" / "000_Mg" / "xmu.dat"
+    xmu_text = xmu.read_text().split("\n", 1)[1]  # FEFF's own file, without our header
+
+    def run(text, *, timeout, **options):
+        calls.append(_cards(text)["SCF"])
+        if " 0.05 3" not in calls[-1]:
+            raise FeffError(f"FEFF10 failed; FEFF said: {failure}")
+        energy, mu, info = feff10_module._read_xmu(xmu)
+        info.update(feff_seconds=1.0, feff_cpu_seconds=1.0)
+        return energy, mu, info, xmu_text
+    return run
+
+
+def test_scf_failure_is_retried_with_gentler_mixing(tree, mgo, monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(feff10_module, "_run_text", _fake_feff(
+        tree, calls, "Bad counts found repeatedly - pot will exit now."))
+    settings = dict(FAST, scf_radius=2.0)
+    data = simulate_xanes_dataset({"MgO": mgo}, absorbers="Mg", workdir=tmp_path, **settings)
+    assert calls == ["2 0 30 0.2 1", "2 0 30 0.05 3"]
+    assert data.frame["scf_retry"].tolist() == [True]
+    stored = (tmp_path / "MgO" / "FEFF-XANES" / "000_Mg" / "feff.inp").read_text()
+    assert _cards(stored)["SCF"] == "2 0 30 0.05 3"
+    # the retry's input belongs to these settings: resumed, not refused or rerun
+    again = simulate_xanes_dataset({"MgO": mgo}, absorbers="Mg", workdir=tmp_path, **settings)
+    assert again.frame["resumed"].all() and again.frame["scf_retry"].all() and len(calls) == 2
+    # without the retry the site fails with FEFF's message
+    with pytest.raises(FeffError, match="Bad counts"):
+        simulate_xanes(mgo, 0, scf_retry=False, **settings)
+
+
+def test_other_failures_are_not_retried(tree, mgo, monkeypatch):
+    calls = []
+    monkeypatch.setattr(feff10_module, "_run_text", _fake_feff(tree, calls, "FMS failed"))
+    with pytest.raises(FeffError, match="FMS failed"):
+        simulate_xanes(mgo, 0, **dict(FAST, scf_radius=2.0))
+    assert calls == ["2 0 30 0.2 1"]
+    # a user's own SCF card is not second-guessed
+    with pytest.raises(FeffError):
+        simulate_xanes(mgo, 0, cards={"SCF": "2.0 0 30 0.3 1"}, **dict(FAST, scf_radius=2.0))
+    assert calls[-1] == "2.0 0 30 0.3 1" and len(calls) == 2
+
+
 def test_timeout_names_the_site(mgo, feff10, tmp_path):
     with pytest.warns(SkippedRecordsWarning), pytest.raises(XASDataError) as err:
         simulate_xanes_dataset({"MgO": mgo}, absorbers="Mg", workdir=tmp_path, timeout=0.01,

@@ -496,10 +496,47 @@ def _run_text(text, *, timeout, keep_in=None, keep_files=False):
     return energy, mu, info, xmu_text
 
 
+#: FEFF's message when its self-consistent potentials do not converge (the occupation
+#: counts oscillate); :func:`simulate_xanes` then retries with gentler mixing.
+_SCF_FAILURE = "Bad counts found repeatedly"
+#: The retry's SCF card after the radius: 30 iterations, mixing 0.05 (the default
+#: 0.2), 3 Broyden-mixing iterations (the default 1).
+SCF_RETRY_CARD = "0 30 0.05 3"
+
+
+def _input_texts(structure, index, *, scf_retry, title=None, **card_params):
+    """``feff.inp`` for the site and, where it applies, the SCF retry's."""
+    text = feff10_input(structure, index, title=title, **card_params)
+    cards = dict(card_params.get("cards") or {})
+    radius = card_params.get("scf_radius", DEFAULT_SCF_RADIUS)
+    if not scf_retry or radius is None or any(str(k).upper() == "SCF" for k in cards):
+        return [text]
+    cards["SCF"] = f"{radius:g} {SCF_RETRY_CARD}"
+    return [text, feff10_input(structure, index, title=title, **{**card_params,
+                                                                   "cards": cards})]
+
+
+def _run_texts(texts, *, timeout, **options):
+    """Run the first input; when FEFF's SCF fails to converge, the next one.
+
+    Returns ``(energy, mu, info, xmu_text, text)``, ``text`` being the input that ran;
+    ``info["scf_retry"]`` says whether it was the retry.
+    """
+    for attempt, text in enumerate(texts):
+        try:
+            energy, mu, info, xmu_text = _run_text(text, timeout=timeout, **options)
+        except FeffError as exc:
+            if attempt == len(texts) - 1 or _SCF_FAILURE not in str(exc):
+                raise
+            continue
+        info["scf_retry"] = attempt > 0
+        return energy, mu, info, xmu_text, text
+
+
 def simulate_xanes(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
                    fms_radius=DEFAULT_FMS_RADIUS, cluster_radius=None,
                    core_hole=DEFAULT_CORE_HOLE, k_grid=DEFAULT_K_GRID, cards=None,
-                   k_edge_max_z=56, workdir=None, keep_files=False,
+                   k_edge_max_z=56, scf_retry=True, workdir=None, keep_files=False,
                    timeout=DEFAULT_TIMEOUT):
     """Simulate the XANES mu(E) of one absorbing site with FEFF10. Based on FEFF10.
 
@@ -516,6 +553,12 @@ def simulate_xanes(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS
         0-based index of the absorbing site.
     edge, scf_radius, fms_radius, cluster_radius, core_hole, k_grid, cards, k_edge_max_z
         See :func:`feff10_input`.
+    scf_retry : bool, default=True
+        When FEFF's self-consistent potentials do not converge ("Bad counts found
+        repeatedly", about a third of the first sites of the shared structures, mostly
+        heavy absorbers: Ba, Cs, Gd, Dy, W, Tl, Ir), run once more with gentler
+        mixing: ``SCF <scf_radius> 0 30 0.05 3`` (:data:`SCF_RETRY_CARD`) instead of
+        ``... 0.2 1``. Not done without SCF or when ``cards`` sets ``SCF``.
     workdir : path-like or None, default=None
         Folder that receives ``feff.inp`` and ``xmu.dat`` (created if needed). FEFF
         itself runs in a temporary folder that is removed afterwards.
@@ -535,8 +578,9 @@ def simulate_xanes(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS
         The rest of ``xmu.dat``: ``e`` (energy relative to the edge, eV), ``k``
         (1/Angstrom), ``mu0`` (embedded-atom background) and ``chi`` arrays,
         ``xsedge_norm`` (the header's normalisation: ``mu * xsedge_norm`` is the
-        absorption cross-section, as OmniXAS uses it), ``feff_seconds`` (wall clock)
-        and ``feff_cpu_seconds`` (CPU time of FEFF's workers).
+        absorption cross-section, as OmniXAS uses it), ``feff_seconds`` (wall clock),
+        ``feff_cpu_seconds`` (CPU time of FEFF's workers; of the successful run) and
+        ``scf_retry`` (whether it took the SCF retry).
 
     Raises
     ------
@@ -565,14 +609,14 @@ def simulate_xanes(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS
     >>> bool(1250 < energy[0] < energy[-1] < 1400), mu.shape == energy.shape
     (True, True)
     >>> sorted(info)
-    ['chi', 'e', 'feff_cpu_seconds', 'feff_seconds', 'k', 'mu0', 'xsedge_norm']
+    ['chi', 'e', 'feff_cpu_seconds', 'feff_seconds', 'k', 'mu0', 'scf_retry', 'xsedge_norm']
     """
-    text = feff10_input(structure, index, edge=edge, scf_radius=scf_radius,
-                        fms_radius=fms_radius, cluster_radius=cluster_radius,
-                        core_hole=core_hole, k_grid=k_grid, cards=cards,
-                        k_edge_max_z=k_edge_max_z)
-    energy, mu, info, _ = _run_text(text, timeout=timeout, keep_in=workdir,
-                                    keep_files=keep_files)
+    texts = _input_texts(structure, index, edge=edge, scf_radius=scf_radius,
+                         fms_radius=fms_radius, cluster_radius=cluster_radius,
+                         core_hole=core_hole, k_grid=k_grid, cards=cards,
+                         k_edge_max_z=k_edge_max_z, scf_retry=scf_retry)
+    energy, mu, info, _, _ = _run_texts(texts, timeout=timeout, keep_in=workdir,
+                                        keep_files=keep_files)
     return energy, mu, info
 
 
@@ -616,25 +660,28 @@ def _run_xanes_site(material_id, structure, index, element, multiplicity, params
         site_dir = Path(workdir) / material_id / "FEFF-XANES" / f"{index:03d}_{element}"
     resumed = False
     try:
-        text = feff10_input(
+        texts = _input_texts(
             structure, index, edge=edge, scf_radius=params["scf_radius"],
             fms_radius=params["fms_radius"], cluster_radius=params["cluster_radius"],
             core_hole=params["core_hole"], k_grid=params["k_grid"], cards=params["cards"],
             k_edge_max_z=params["k_edge_max_z"], title=f"{material_id} site {index}",
+            scf_retry=params["scf_retry"],
         )
         if site_dir is not None and (site_dir / _XMU).is_file() and not overwrite:
             old = site_dir / _INPUT
-            if not old.is_file() or old.read_text() != text:
+            stored = old.read_text() if old.is_file() else None
+            if stored not in texts:  # the retry's input counts as these settings too
                 return (
                     f"{label}: {site_dir} already holds an xmu.dat computed from another "
                     "feff.inp (were the settings changed?); pass overwrite=True or use another "
                     "workdir."
                 )
             energy, mu, info = _read_xmu(site_dir / _XMU)
-            info.update(feff_seconds=np.nan, feff_cpu_seconds=np.nan)
+            info.update(feff_seconds=np.nan, feff_cpu_seconds=np.nan,
+                        scf_retry=stored != texts[0])
             resumed = True
         else:
-            energy, mu, info, xmu_text = _run_text(text, timeout=params["timeout"])
+            energy, mu, info, xmu_text, text = _run_texts(texts, timeout=params["timeout"])
             if site_dir is not None:
                 header = (
                     f"# absorber: {element}  site: {index}  edge: {edge}  "
@@ -663,7 +710,7 @@ def _run_xanes_site(material_id, structure, index, element, multiplicity, params
         source=str(site_dir / _XMU) if site_dir is not None else "FEFF10",
         xsedge_norm=float(info["xsedge_norm"]), feff_seconds=info["feff_seconds"],
         feff_cpu_seconds=info["feff_cpu_seconds"], site_seconds=time.perf_counter() - t0,
-        resumed=resumed,
+        resumed=resumed, scf_retry=bool(info["scf_retry"]),
     )
 
 
@@ -694,8 +741,8 @@ def simulate_xanes_dataset(structures, *, sites="inequivalent", absorbers=None,
                            material_ids=None, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
                            fms_radius=DEFAULT_FMS_RADIUS, cluster_radius=None,
                            core_hole=DEFAULT_CORE_HOLE, k_grid=DEFAULT_K_GRID, cards=None,
-                           k_edge_max_z=56, symprec=0.1, workdir=None, overwrite=False,
-                           n_jobs=None, progress=None, on_error="report",
+                           k_edge_max_z=56, scf_retry=True, symprec=0.1, workdir=None,
+                           overwrite=False, n_jobs=None, progress=None, on_error="report",
                            timeout=DEFAULT_TIMEOUT):
     """Simulate XANES for many sites with FEFF10, in parallel. Based on FEFF10.
 
@@ -732,8 +779,11 @@ def simulate_xanes_dataset(structures, *, sites="inequivalent", absorbers=None,
         Only simulate sites of these elements.
     material_ids : list of str, optional
         Ids of a sequence of structures (default ``"<reduced formula>-<position>"``).
-    edge, scf_radius, fms_radius, cluster_radius, core_hole, k_grid, cards, k_edge_max_z, timeout
+    edge, scf_radius, fms_radius, cluster_radius, core_hole, k_grid, cards, k_edge_max_z
         Passed to :func:`simulate_xanes`.
+    scf_retry, timeout
+        Passed to :func:`simulate_xanes`. A site that took the SCF retry keeps the
+        retry's ``feff.inp`` in ``workdir``; a later call resumes it all the same.
     symprec : float, default=0.1
         Symmetry tolerance (Angstrom) of the site analysis.
     workdir : path-like or None, default=None
@@ -759,7 +809,7 @@ def simulate_xanes_dataset(structures, *, sites="inequivalent", absorbers=None,
         normalised mu), rows in input order; extra columns ``xsedge_norm`` (as
         :func:`~sklearn_xas.datasets.load_feff_tree` gives it), ``feff_seconds``,
         ``feff_cpu_seconds`` (NaN for sites read back from ``workdir``),
-        ``site_seconds`` and ``resumed``.
+        ``site_seconds``, ``resumed`` and ``scf_retry``.
 
     Raises
     ------
@@ -803,7 +853,7 @@ def simulate_xanes_dataset(structures, *, sites="inequivalent", absorbers=None,
         edge=edge, scf_radius=_check_radius("scf_radius", scf_radius, allow_none=True),
         fms_radius=_check_radius("fms_radius", fms_radius), cluster_radius=cluster_radius,
         core_hole=core_hole, k_grid=_check_k_grid(k_grid), cards=_check_cards(cards),
-        k_edge_max_z=int(k_edge_max_z), timeout=float(timeout),
+        k_edge_max_z=int(k_edge_max_z), timeout=float(timeout), scf_retry=bool(scf_retry),
     )
     if str(core_hole).upper() not in CORE_HOLES:
         raise ValueError(f"core_hole must be one of {CORE_HOLES}, got {core_hole!r}.")
