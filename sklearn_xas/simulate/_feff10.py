@@ -19,11 +19,11 @@ median 12.5 CPU seconds a site (90th percentile 21). FMS 4.5 A reached 0.995 and
 0.0016 at twice the cost; the final-state rule (``core_hole="FSR"``) was about 20 %
 cheaper but further from FEFF 9 (0.977, MSE 0.0106) and failed on 4 of 50 sites.
 The grid was validated from k = -1 (12 eV below FEFF's edge, enough for Cu K); it
-starts at k = -2 (about 23 eV below) because on the bundled prototype crystals the
+starts at k = -2 (about 27 eV below) because on the bundled prototype crystals the
 L3 edges of the 5d elements (and a few heavy K edges) had already risen half-way by
-k = -1 (mu 0.3 on average at the first point, 0.07 for K edges), which left
-edge-step normalisation without a pre-edge; k = -2 brings that to about 0.1 for 25 %
-more points (4-6 CPU s for a W or Re metal site).
+k = -1 (mu 0.30 on average at the first point, 0.07 for K edges), which left
+edge-step normalisation without a pre-edge; k = -2 brings that to 0.07 (K edges:
+0.03) for 20 % more points (138; 4-6 CPU s for a W or Re metal site).
 
 Each site runs in its own Python process (which starts feff10-rs's own per-stage
 workers) in a new process group, so a wall-clock ``timeout`` stops a diverging
@@ -56,12 +56,10 @@ from ..utils import import_optional
 from ..utils import progress as _progress
 from ._batch import _as_structures, _site_plan
 from ._feff6 import (
-    HOLE_CODES,
     FeffError,
     _absorbing_site,
     _atoms_card,
     _cluster,
-    _element_of,
     default_edge,
 )
 
@@ -201,7 +199,7 @@ def feff10_input(structure, index, *, edge=None, scf_radius=DEFAULT_SCF_RADIUS,
     k_grid : (float, float, float), default=(-2.0, 3.6, 0.04)
         ``(k_min, k_max, k_step)`` of the energy grid in FEFF's k (1/Angstrom, k < 0
         below the Fermi level): written as ``EGRID`` with ``k_grid k_min 0 k_step`` and
-        ``k_grid 0 k_max k_step``. The default spans about -23 to +41 eV around
+        ``k_grid 0 k_max k_step``. The default spans about -27 to +38 eV around
         FEFF's edge (138 points): OmniXAS's Cu K window (-11 to +24 eV) with margin,
         and the pre-edge of the broad L3 edges of heavy elements.
     cards : dict, optional
