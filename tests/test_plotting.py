@@ -83,6 +83,12 @@ def test_per_element_f1_scores_and_order():
     assert np.allclose(again["f1"], scores["f1"])
 
 
+def test_per_element_f1_when_nothing_is_predicted():
+    # a model that predicts no neighbour at all scores 0, it does not fail
+    scores = per_element_f1([("Cl",), ("Na",)], [(), ()], ["Na", "Cl"])
+    assert list(scores["f1"]) == [0.0, 0.0] and list(scores["exact"]) == [0.0, 0.0]
+
+
 def test_plot_per_element_f1_bars():
     y_true = [("Cl",), ("Cl",), ("Na",), ("O",)]
     y_pred = [("Cl",), ("O",), ("Na",), ("O",)]

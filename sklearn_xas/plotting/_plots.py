@@ -169,6 +169,8 @@ def _numeric_indicator(y):
         arr = np.asarray(y)
     except ValueError:  # ragged collections
         return None
+    if arr.ndim == 2 and arr.shape[1] == 0 and not isinstance(y, np.ndarray):
+        return None  # a list of empty collections (nothing predicted), not 0 labels
     if arr.ndim == 2 and arr.dtype.kind in "biuf":
         return arr.astype(int)
     return None
