@@ -14,7 +14,12 @@ from .._core import (
     extract_archive,
     get_data_home,
 )
-from ._bundled import load_prototype_exafs, prototype_exafs_info
+from ._bundled import (
+    load_prototype_exafs,
+    load_prototype_xanes,
+    prototype_exafs_info,
+    prototype_xanes_info,
+)
 from ._examples import EXAMPLES, example_spectra
 from ._feff import FEFF_LAYOUT, format_poscar, load_feff_tree, parse_poscar, write_feff_tree
 from ._json import document_to_record, fetch_materials_project, load_xas_json
@@ -52,9 +57,11 @@ __all__ = [
     "load_feff_tree",
     "load_measured_standards",
     "load_prototype_exafs",
+    "load_prototype_xanes",
     "load_xas_json",
     "load_xdi",
     "parse_poscar",
     "prototype_exafs_info",
+    "prototype_xanes_info",
     "write_feff_tree",
 ]
