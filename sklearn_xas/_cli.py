@@ -1,13 +1,11 @@
 """The ``sklearn-xas`` command line: demo, train, predict, evaluate, simulate.
 
-``sklearn-xas demo`` trains the three recipes of :mod:`sklearn_xas.pipelines` on the
-bundled data set (:func:`~sklearn_xas.datasets.load_prototype_exafs`) with a
-material-disjoint split, prints a table of metrics and writes figures.
-``train``/``predict``/``evaluate`` do the same on the user's own data (anything
-:func:`sklearn_xas.datasets.load` reads) with models saved as
-:class:`~sklearn_xas.pretrained.TrainedModel`; ``simulate`` makes EXAFS training data
-for the user's own structures with FEFF6L. This module only parses arguments and
-prints: the work is done by the library.
+``demo`` runs :func:`sklearn_xas._demo.run_demo` (the recipes trained on the bundled
+XANES and EXAFS sets, scored on held-out materials; the shipped models on measured
+example files). ``train``/``predict``/``evaluate`` work on the user's own data (what
+:func:`sklearn_xas.datasets.load` reads) with :class:`~sklearn_xas.pretrained.TrainedModel`
+files or the shipped models; ``simulate`` runs FEFF6L on the user's structures. This
+module only parses arguments and prints: the work is done by the library.
 
 Errors in the input (a missing file, a bad option, data that cannot be used) end
 the command with exit status 2 and a message that says what to fix; ``--traceback``
@@ -23,13 +21,10 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from .exceptions import MissingOptionalDependencyError, XASDataError
 
-#: The task names (as :data:`sklearn_xas.pipelines.TASKS`, kept here so that ``--help``
-#: does not import the estimators).
-TASK_NAMES = ["spectrum", "neighbor-types", "nn-distance"]
+#: :data:`sklearn_xas.pipelines.TASKS`'s names, here so that ``--help`` imports no estimator.
+TASK_NAMES = ["spectrum", "neighbor-types", "nn-distance", "coordination-number"]
 
 DEFAULT_OUTPUT = "sklearn_xas_output"
 
@@ -38,43 +33,23 @@ class UserError(Exception):
     """An error in the user's input: reported in one line, exit status 2."""
 
 
-class _Reporter:
-    """Progress lines on stderr (quiet with ``--quiet``)."""
-
-    def __init__(self, quiet=False):
-        self.quiet = quiet
-        self.t0 = time.perf_counter()
-
-    def __call__(self, msg):
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+def _reporter(quiet=False):
+    """A function printing progress lines on stderr with the time since it was made."""
+    t0 = time.perf_counter()
+    return lambda msg: quiet or print(f"[{time.perf_counter() - t0:6.1f} s] {msg}",
+                                      file=sys.stderr, flush=True)
 
 
 def load_data(path, *, spectrum_type=None, n_jobs=None, on_error="raise"):
-    """``"bundled"`` or anything :func:`sklearn_xas.datasets.load` reads, of one kind.
+    """``--data``: ``"bundled"``/``"bundled-xanes"`` (the prototype EXAFS/XANES sets) or
+    what :func:`~.datasets.load` reads; rows of ``spectrum_type`` (needed if mixed) kept."""
+    from .datasets import load, load_prototype_exafs, load_prototype_xanes
 
-    Parameters
-    ----------
-    path : str
-        ``"bundled"`` (the prototype EXAFS set shipped with sklearn-xas) or a path.
-    spectrum_type : {"XANES", "EXAFS"} or None
-        Keep only rows of this type; required when the data holds both.
-    n_jobs : int or None
-        Workers of the FEFF-tree reader.
-    on_error : {"raise", "skip"}
-        Passed to the reader.
-
-    Returns
-    -------
-    data : XASDataset
-    """
-    from .datasets import load, load_prototype_exafs
-
-    if str(path) in ("bundled", "prototype_exafs"):
-        data = load_prototype_exafs()
+    if str(path) in ("bundled", "bundled-xanes"):
+        data = (load_prototype_xanes if str(path) == "bundled-xanes" else load_prototype_exafs)()
+    elif not Path(path).expanduser().exists():
+        raise UserError(f"--data {path}: no such file or folder.")
     else:
-        if not Path(path).expanduser().exists():
-            raise UserError(f"--data {path}: no such file or folder.")
         options = {"n_jobs": n_jobs} if Path(path).is_dir() and n_jobs else {}
         data = load(Path(path).expanduser(), on_error=on_error, **options)
     try:
@@ -83,166 +58,124 @@ def load_data(path, *, spectrum_type=None, n_jobs=None, on_error="raise"):
         raise UserError(f"--data {path}: {exc}") from exc
 
 
-def format_table(rows):
-    """Plain-text table of (task, metric, model, baseline) rows."""
-    head = ("task", "metric", "model", "baseline")
-    cells = [head] + [(t, m, f"{a:.4g}", f"{b:.4g}") for t, m, a, b in rows]
-    widths = [max(len(str(r[i])) for r in cells) for i in range(4)]
-    lines = []
-    for j, r in enumerate(cells):
-        lines.append("  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
-                               for i, (c, w) in enumerate(zip(r, widths))))
-        if j == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def print_table(rows, columns=("task", "metric", "model", "baseline")):
+    """Print (..., metric, model, baseline) rows as a plain-text table."""
+    import pandas as pd
+
+    print(pd.DataFrame(rows, columns=list(columns)).to_string(
+        index=False, float_format=lambda v: f"{v:.4g}") + "\n")
 
 
-def write_figures(out, results, test, report):
-    """Save the figures of evaluated tasks (``task -> TaskResult``); their paths."""
-    from .plotting import plot_task_results
-
-    paths = []
-    for name, fig in plot_task_results(results, test.frame):
-        fig.savefig(out / name, dpi=110)
-        paths.append(out / name)
-        report(f"wrote {out / name}")
-    return paths
+def _output_file(path):
+    """``path`` as a Path, its folder created."""
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return Path(path).expanduser()
 
 
-def _train_options(args, *, quick=False):
-    return dict(featurizer=args.featurizer, space=args.space, quick=quick,
-                neighbor_method=args.neighbor_method, n_jobs=args.n_jobs, device=args.device,
-                random_state=args.seed)
+def _train_options(args):
+    return dict(featurizer=args.featurizer, space=args.space, n_jobs=args.n_jobs,
+                neighbor_method=args.neighbor_method, device=args.device)
 
 
 def cmd_demo(args):
-    from .datasets import example_spectra, load, load_prototype_exafs
-    from .pretrained import describe_sites, fit_and_score, list_models
+    from ._demo import DEMO_TASKS, run_demo
     from .utils import limit_threads
 
-    report = _Reporter(args.quiet)
+    report = _reporter(args.quiet)
     report(f"{limit_threads(args.threads)} thread(s) for torch and BLAS")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = load_prototype_exafs()
-    report(f"bundled set: {data!r}")
-    if args.quick:
-        ids = np.unique(data.groups)
-        keep = np.random.default_rng(args.seed).choice(ids, size=min(40, ids.size),
-                                                       replace=False)
-        data = data[np.isin(data.groups, keep)]
-        report(f"--quick: {len(data)} site spectra of {keep.size} materials, short training")
-    train, test = data.train_test_split(args.test_size, random_state=args.seed)
-    report(f"material-disjoint split: train {len(train)} spectra "
-           f"({train.frame['material_id'].nunique()} materials), test {len(test)} "
-           f"({test.frame['material_id'].nunique()} materials)")
-    results = fit_and_score(args.tasks or TASK_NAMES, train, test, report=report,
-                            **_train_options(args, quick=args.quick))
-    rows = [(t, m, a, b) for t, r in results.items() for m, (a, b) in r.scores.items()]
-    summary = {t: r.summary() for t, r in results.items()}
-    print("\nHeld-out materials of the bundled prototype EXAFS set "
-          f"({len(test)} site spectra; baseline: training mean spectrum / per-absorber "
-          "majority neighbour types / per-absorber mean distance)")
-    print(format_table(rows) + "\n")
-    if len(list_models()) >= 2:  # the shipped models on measured example spectra
-        from .datasets import XASDataset
-
-        answer = describe_sites(XASDataset.concat([load(p) for p in example_spectra()]))
+    tasks = [t for t in DEMO_TASKS if args.tasks is None or t[1] in args.tasks]
+    result = run_demo(args.out, tasks=tasks, quick=args.quick, test_size=args.test_size,
+                      figures=not args.no_plots, report=report, random_state=args.seed,
+                      **_train_options(args))
+    print("\nHeld-out materials of the bundled prototype crystals (XANES: FEFF10, EXAFS: "
+          "FEFF6L; baseline: training-mean spectrum / per-absorber majority neighbour set, "
+          "mean distance, most common coordination number; settings: _demo.DEMO_PARAMS)")
+    print_table(result.table.itertuples(index=False), result.table.columns)
+    if result.measured is not None:
         print("Shipped models on measured example spectra (sklearn-xas predict FILE):")
-        print(answer.drop(columns=["note"]).to_string(index=False, max_colwidth=50) + "\n")
-    paths = [] if args.no_plots else write_figures(out, results, test, report)
-    (out / "metrics.json").write_text(json.dumps(summary, indent=1))
-    paths.append(out / "metrics.json")
-    print(f"Figures and metrics written to {out.resolve()}:")
-    for p in paths:
-        print(f"  {Path(p).name}")
+        print(result.measured.drop(columns=["note"]).to_string(index=False) + "\n")
+    print(f"Written to {Path(args.out).resolve()}: "
+          + ", ".join(Path(p).name for p in result.files))
     return 0
 
 
 def cmd_train(args):
-    report = _Reporter(args.quiet)
+    report = _reporter(args.quiet)
     data = load_data(args.data, spectrum_type=args.spectrum_type, n_jobs=args.n_jobs,
                      on_error=args.on_error)
     report(f"loaded {data!r}")
+    from .pretrained import train_model
+
     train, test = data, None
     if args.test_size:
         train, test = data.train_test_split(args.test_size, random_state=args.seed)
         report(f"material-disjoint split: train {len(train)}, test {len(test)} spectra")
-    from .pretrained import train_model
-
-    tm = train_model(args.task, train, **_train_options(args, quick=args.quick))
+    tm = train_model(args.task, train, quick=args.quick, random_state=args.seed,
+                     **_train_options(args))
     report(f"{args.task}: fitted in {tm.train_summary['fit_seconds']:.1f} s")
-    path = tm.save(args.model)
-    print(f"Model ({args.task}, {tm.spectrum_type}) saved to {path.resolve()}")
+    print(f"Model ({args.task}, {tm.spectrum_type}) saved to {tm.save(args.model).resolve()}")
     if test is not None:
         scores = tm.evaluate(test, n_jobs=args.n_jobs).scores
-        print(format_table([(args.task, m, a, b) for m, (a, b) in scores.items()]))
+        print_table([(args.task, m, a, b) for m, (a, b) in scores.items()])
     return 0
 
 
-def _model_and_data(args):
+def _model_and_data(args, paths):
+    """The saved model of ``--model`` (or None: the shipped ones) and the data of ``paths``."""
+    from .datasets import XASDataset
     from .pretrained import load_model
 
     try:
-        tm = load_model(args.model)
+        tm = None if args.model is None else load_model(args.model)
     except XASDataError as exc:
         raise UserError(f"--model {exc}") from exc
-    data = load_data(args.data, spectrum_type=args.spectrum_type or tm.spectrum_type,
-                     n_jobs=args.n_jobs, on_error=args.on_error)
-    if tm.task != "spectrum" and data.spectrum_types != [tm.spectrum_type]:
-        raise UserError(f"The model was trained on {tm.spectrum_type} spectra but --data "
-                        f"{args.data} holds {', '.join(data.spectrum_types)}; use "
-                        f"--spectrum-type {tm.spectrum_type}.")
+    # the model's own type unless told otherwise (then TrainedModel says what is wrong)
+    kind = args.spectrum_type or (tm.spectrum_type if tm is not None else None)
+    data = XASDataset.concat([load_data(p, spectrum_type=kind, n_jobs=args.n_jobs,
+                                        on_error=args.on_error) for p in paths])
     return tm, data
 
 
 def cmd_predict(args):
-    report = _Reporter(args.quiet)
+    report = _reporter(args.quiet)
     if args.data is None and not args.inputs:
         raise UserError("give the spectra: files (sklearn-xas predict sample.xdi) or --data.")
-    if args.model is None:  # the shipped models answer
-        from .datasets import XASDataset
+    tm, data = _model_and_data(args, [args.data] if args.data else args.inputs)
+    if tm is None:  # the shipped models answer
         from .pretrained import describe_sites, to_chi
 
-        paths = [args.data] if args.data else args.inputs
-        data = XASDataset.concat([load_data(p, on_error=args.on_error) for p in paths])
         report(f"loaded {data!r}; asking the shipped models ...")
         out = describe_sites(data)
         print(out.to_string(index=False, max_colwidth=60))
         if args.plot:
             from .plotting import plot_measured_chi
 
-            fig = plot_measured_chi(to_chi(data))
-            fig.savefig(args.plot, dpi=110)
+            plot_measured_chi(to_chi(data)).savefig(_output_file(args.plot), dpi=110)
             print(f"Figure written to {Path(args.plot).resolve()}")
     else:
-        if args.data is None:
-            args.data = args.inputs[0]
-        tm, data = _model_and_data(args)
         report(f"loaded {data!r}; predicting {tm.task} ...")
         out = tm.predict_frame(data)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        out.to_csv(args.out, index=False)
+        out.to_csv(_output_file(args.out), index=False)
         print(f"{len(out)} predictions written to {Path(args.out).resolve()}")
     return 0
 
 
 def cmd_evaluate(args):
-    report = _Reporter(args.quiet)
-    tm, data = _model_and_data(args)
+    report = _reporter(args.quiet)
+    tm, data = _model_and_data(args, [args.data])
     report(f"loaded {data!r}; evaluating {tm.task} ...")
     result = tm.evaluate(data, n_jobs=args.n_jobs)
-    scores = result.scores
-    print(format_table([(tm.task, m, a, b) for m, (a, b) in scores.items()]))
+    print_table([(tm.task, m, a, b) for m, (a, b) in result.scores.items()])
     if args.out:
-        path = Path(args.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result.summary()["metrics"], indent=1))
-        print(f"Metrics written to {path.resolve()}")
+        _output_file(args.out).write_text(json.dumps(result.summary()["metrics"], indent=1))
+        print(f"Metrics written to {Path(args.out).resolve()}")
     if args.plots:
-        Path(args.plots).mkdir(parents=True, exist_ok=True)
-        write_figures(Path(args.plots), {tm.task: result}, data, report)
+        from .plotting import plot_task_results
+
+        for name, fig in plot_task_results({tm.task: result}, data.frame):
+            fig.savefig(_output_file(Path(args.plots) / name), dpi=110)
+            report(f"wrote {Path(args.plots) / name}")
     return 0
 
 
@@ -250,7 +183,7 @@ def cmd_simulate(args):
     from .datasets import write_feff_tree
     from .simulate import read_structures, simulate_dataset
 
-    report = _Reporter(args.quiet)
+    report = _reporter(args.quiet)
     structures = read_structures(args.structures)
     report(f"{len(structures)} structure(s); running FEFF6L ...")
     data = simulate_dataset(structures, absorbers=args.absorbers, n_jobs=args.n_jobs,
@@ -265,43 +198,42 @@ def cmd_simulate(args):
 def _common(p, *, data=True, data_required=True):
     if data:
         p.add_argument("--data", required=data_required, metavar="PATH",
-                       help="'bundled', or a file or folder sklearn_xas.datasets.load reads")
+                       help="'bundled' (EXAFS), 'bundled-xanes', or a file or folder that "
+                            "sklearn_xas.datasets.load reads")
         p.add_argument("--spectrum-type", choices=["XANES", "EXAFS"], type=str.upper,
                        help="use only spectra of this type (needed if the data holds both)")
         p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
-                       help="bad records: stop with an error (default) or skip them, "
-                            "listing which")
-    p.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                   help="parallel workers for targets, features and models (-1: all cores)")
-    p.add_argument("--device", default=None,
-                   help="torch device for the networks: auto (default), cpu, cuda, cuda:1")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+                       help="bad records: stop, or skip them listing which")
+    p.add_argument("--n-jobs", type=int, metavar="N", help="parallel workers (-1: all cores)")
+    p.add_argument("--device", help="torch device: auto (default), cpu, cuda, cuda:1")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.add_argument("--traceback", action="store_true", help="show Python tracebacks on error")
 
 
 def _model_options(p, *, featurizer, neighbor_method):
     p.add_argument("--featurizer", choices=["rdf", "chgnet"], default=featurizer,
-                   help="site features of the forward model: the fast radial distribution or "
-                        f"the pretrained CHGNet embedding (default {featurizer})")
+                   help="forward model's site features: radial distribution or CHGNet "
+                   "embedding (default %(default)s)")
     p.add_argument("--space", choices=["r", "k"], default="r",
-                   help="what the forward model predicts for EXAFS: |chi(R)| (default) or "
-                        "k^2 chi(k)")
+                   help="forward EXAFS target: |chi(R)| or k^2 chi(k)")
     p.add_argument("--neighbor-method", choices=["cutoff", "crystalnn"],
                    default=neighbor_method,
-                   help="first-shell finding for the inverse targets: pymatgen's CrystalNN or "
-                        "every neighbour within 10%% of the shortest distance (default "
-                        f"{neighbor_method})")
+                   help="first shell of the inverse targets: CrystalNN or every neighbour "
+                        "within 10%% of the shortest distance (default %(default)s)")
 
 
 def _fraction(text):
-    try:
-        v = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+    v = float(text) if text.replace(".", "", 1).isdigit() else -1.0
     if not 0 <= v < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be in [0, 1)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number in [0, 1)")
     return v
+
+
+def _command(sub, name, func, help, description=None):
+    p = sub.add_parser(name, help=help, description=description or help[0].upper() + help[1:])
+    p.set_defaults(func=func)
+    return p
 
 
 def build_parser():
@@ -309,81 +241,65 @@ def build_parser():
     from . import __version__
 
     parser = argparse.ArgumentParser(
-        prog="sklearn-xas",
-        description="scikit-learn estimators for X-ray absorption spectra: structure -> "
-                    "spectrum and spectrum -> structure.",
-        epilog="Start with 'sklearn-xas demo'. Each command has its own --help.",
-    )
+        prog="sklearn-xas", epilog="Start with 'sklearn-xas demo'. Each command has its "
+        "own --help.", description="scikit-learn estimators for X-ray absorption spectra: "
+        "structure -> spectrum and spectrum -> structure.")
     parser.add_argument("--version", action="version", version=f"sklearn-xas {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("demo", help="train the three recipes on the bundled data set",
-                       description="Train the forward, neighbour-type and NN-distance recipes "
-                                   "on the bundled prototype EXAFS set (material-disjoint "
-                                   "split), print metrics and write figures.")
+    p = _command(sub, "demo", cmd_demo, "train the recipes on the bundled XANES and EXAFS "
+                 "sets, score them on held-out materials, ask the shipped models")
     p.add_argument("--out", default=DEFAULT_OUTPUT, metavar="DIR",
-                   help=f"folder for figures and metrics (default ./{DEFAULT_OUTPUT})")
+                   help="folder for figures and metrics (default ./%(default)s)")
     p.add_argument("--test-size", type=_fraction, default=0.25,
-                   help="fraction of materials held out (default 0.25)")
-    p.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=None,
-                   help="only these tasks (default: all three)")
-    p.add_argument("--quick", action="store_true",
-                   help="40 materials and short training: a smoke test in well under a minute")
+                   help="held-out materials (default %(default)s)")
+    p.add_argument("--tasks", nargs="+", choices=TASK_NAMES, help="only these tasks")
+    p.add_argument("--quick", action="store_true", help="40 materials, short training")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
-    p.add_argument("--threads", default="auto",
-                   help="torch/BLAS threads (default auto: the idle cores, at least one)")
+    p.add_argument("--threads", default="auto", help="torch/BLAS threads (auto: idle cores)")
     _model_options(p, featurizer="rdf", neighbor_method="cutoff")
     _common(p, data=False)
-    p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("train", help="train a recipe on your data and save it",
-                       description="Train one recipe on a FEFF tree or JSON file; targets "
-                                   "come from the structures. Saves the model with joblib.")
+    p = _command(sub, "train", cmd_train, "train a recipe on your data and save it",
+                 "Train one recipe on data with structures (targets come from them) and "
+                 "save it.")
     p.add_argument("task", choices=TASK_NAMES)
     p.add_argument("--model", required=True, metavar="FILE", help="where to save the model")
     p.add_argument("--test-size", type=_fraction, default=0.0,
                    help="hold out this fraction of materials and report metrics on it")
-    p.add_argument("--quick", action="store_true",
-                   help="short training: a smoke test of the set-up, not a result")
+    p.add_argument("--quick", action="store_true", help="short training (a smoke test)")
     _model_options(p, featurizer="chgnet", neighbor_method="crystalnn")
     _common(p)
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="what surrounds the absorber: shipped or saved models",
-                       description="Without --model, the shipped models name the neighbour "
-                                   "elements (with probabilities) and the mean NN distance of "
-                                   "each spectrum of the files (XDI, Athena, columns, ...); "
-                                   "with --model, a model saved by 'train' predicts its task.")
+    p = _command(sub, "predict", cmd_predict, "what surrounds the absorber: shipped or "
+                 "saved models", "Without --model, the shipped models name the neighbour "
+                 "elements (with probabilities) and the mean NN distance of each spectrum of "
+                 "the files (XDI, Athena, columns, ...); with --model, a model saved by "
+                 "'train' predicts its task.")
     p.add_argument("inputs", nargs="*", metavar="FILE", help="spectra to read")
-    p.add_argument("--model", default=None, metavar="FILE", help="a model saved by 'train'")
-    p.add_argument("--out", default=None, metavar="FILE", help="also write a CSV")
-    p.add_argument("--plot", default=None, metavar="PNG",
-                   help="write a figure of the spectra's chi(k) and |chi(R)|")
+    p.add_argument("--model", metavar="FILE", help="a model saved by 'train'")
+    p.add_argument("--out", metavar="FILE", help="also write a CSV")
+    p.add_argument("--plot", metavar="PNG", help="write a figure of chi(k) and |chi(R)|")
     _common(p, data_required=False)
-    p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("evaluate", help="score a saved model on data with known structures",
-                       description="Score a saved model against the targets computed from "
-                                   "the data's structures, beside a simple baseline.")
+    p = _command(sub, "evaluate", cmd_evaluate, "score a saved model on data with known "
+                 "structures, beside a simple baseline")
     p.add_argument("--model", required=True, metavar="FILE")
-    p.add_argument("--out", default=None, metavar="FILE", help="also write metrics as JSON")
-    p.add_argument("--plots", default=None, metavar="DIR", help="also write figures here")
+    p.add_argument("--out", metavar="FILE", help="also write metrics as JSON")
+    p.add_argument("--plots", metavar="DIR", help="also write figures here")
     _common(p)
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("simulate", help="EXAFS of your structures with FEFF6L, as a FEFF tree",
-                       description="Simulate chi(k) of every inequivalent site of the given "
-                                   "structures (POSCAR, CIF, ...) with FEFF6L (needs the "
-                                   "'simulate' extra) and write a FEFF tree that --data reads.")
+    p = _command(sub, "simulate", cmd_simulate, "EXAFS of your structures with FEFF6L, as "
+                 "a FEFF tree", "Simulate chi(k) of every inequivalent site of the "
+                 "structures (POSCAR, CIF, ...) with FEFF6L ('simulate' extra) and write a "
+                 "FEFF tree that --data reads.")
     p.add_argument("structures", nargs="+", metavar="FILE")
     p.add_argument("--out", required=True, metavar="DIR", help="root of the tree to write")
-    p.add_argument("--absorbers", nargs="+", default=None, metavar="EL",
-                   help="only sites of these elements")
+    p.add_argument("--absorbers", nargs="+", metavar="EL", help="only sites of these elements")
     p.add_argument("--sigma2", type=float, default=0.003, help="Debye-Waller factor (A^2)")
     p.add_argument("--rmax", type=float, default=6.0, help="longest half path length (A)")
     p.add_argument("--overwrite", action="store_true", help="replace existing files")
     _common(p, data=False)
-    p.set_defaults(func=cmd_simulate)
     return parser
 
 

@@ -28,9 +28,9 @@ ALLOWED = {
     "pretrained": {"exceptions", "_core", "utils", "datasets", "preprocessing", "featurizers",
                    "estimators", "pipelines", "targets", "metrics"},
 }
-#: Tools that sit above everything: the command line, the top-level lazy names, and
-#: the developer tools that list every estimator.
-TOP = {"_cli", "__init__", "__main__", "utils.discovery", "utils._test_common"}
+#: Tools that sit above everything: the command line and its demo, the top-level lazy names,
+#: and the developer tools that list every estimator.
+TOP = {"_cli", "_demo", "__init__", "__main__", "utils.discovery", "utils._test_common"}
 
 
 def _part(module):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_xas._cli import format_table, main
+from sklearn_xas._cli import main, print_table
 from sklearn_xas.datasets import XASDataset, write_feff_tree
 from sklearn_xas.datasets._bundled import load_prototype_exafs
 
@@ -110,6 +110,13 @@ def trained(small_tree, tmp_path_factory):
     return models
 
 
+def test_train_on_the_bundled_xanes_set(tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "nn-distance", "--data", "bundled-xanes", "--quick",
+                       "--neighbor-method", "cutoff", "--test-size", "0.25", "--n-jobs", "1",
+                       "--model", str(tmp_path / "m.joblib"), "-q")
+    assert code == 0 and "(nn-distance, XANES)" in out and "MAE (A)" in out
+
+
 def test_train_predict_round_trip(trained, small_tree, tmp_path, capsys):
     root, sub = small_tree
     csv = tmp_path / "pred.csv"
@@ -205,22 +212,27 @@ def test_demo_quick(tmp_path, capsys):
     code, out, err = run(capsys, "demo", "--quick", "--out", str(tmp_path / "demo"),
                          "--device", "cpu")
     assert code == 0
-    for metric in ("eta", "F1 micro", "exact-set accuracy", "MAE (A)", "R2"):
+    for metric in ("eta", "F1 micro", "exact-set accuracy", "MAE (A)", "R2", "within 1"):
         assert metric in out
+    assert "XANES" in out and "EXAFS" in out
     assert str((tmp_path / "demo").resolve()) in out
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert names == ["metrics.json", "neighbor_type_f1_per_element.png",
-                     "nn_distance_parity.png", "spectra_true_vs_predicted.png"]
+    assert names == ["exafs_coordination_number_confusion.png",
+                     "exafs_neighbor_type_f1_per_element.png", "exafs_nn_distance_parity.png",
+                     "measured_examples_chi.png", "metrics.json",
+                     "xanes_nn_distance_parity.png", "xanes_spectra_true_vs_predicted.png"]
     metrics = json.loads((tmp_path / "demo" / "metrics.json").read_text())
-    assert set(metrics) == {"spectrum", "neighbor-types", "nn-distance"}
-    assert "material-disjoint split" in err
+    assert set(metrics) == {"split", "XANES spectrum", "XANES nn-distance",
+                            "EXAFS neighbor-types", "EXAFS nn-distance",
+                            "EXAFS coordination-number"}
+    assert "held-out materials" in err
 
 
-def test_format_table():
-    text = format_table([("nn-distance", "MAE (A)", 0.1234567, 0.5)])
-    lines = text.splitlines()
+def test_print_table(capsys):
+    print_table([("nn-distance", "MAE (A)", 0.1234567, 0.5)])
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["task", "metric", "model", "baseline"]
-    assert "0.1235" in lines[2] and lines[2].rstrip().endswith("0.5")
+    assert "0.1235" in lines[1] and lines[1].rstrip().endswith("0.5")
 
 
 def test_python_m_entry_point():
