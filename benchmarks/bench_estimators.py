@@ -3,7 +3,9 @@
 Data (see :func:`benchmarks.common.make_tasks`): material-disjoint splits of real site
 spectra. Forward: smeared-RDF site features -> Cu K-edge XANES on the OmniXAS grid.
 Inverse, on the multi-element EXAFS set: k^2-weighted chi(k) plus the absorber's element
-encoding -> the neighbour types / the mean nearest-neighbour distance. The ``track_``
+encoding -> the neighbour types / the mean nearest-neighbour distance. Across elements,
+on the bundled FEFF10 XANES of 77 absorbing elements: the forward model and the
+distance from XANES. The ``track_``
 methods give the accuracy on the held-out materials, small-data figures meant to
 catch regressions; the results page has the full-data
 figures (Cu XANES inverse tasks included).
@@ -89,3 +91,21 @@ class NNDistanceRegressorBench(_EstimatorBench, Benchmark):
 
     def metric(self, y_true, y_pred):
         return float(np.mean(np.abs(y_true - y_pred)))
+
+
+class SpectrumRegressorMultiElementBench(SpectrumRegressorBench):
+    """Forward model across 77 absorbing elements (bundled FEFF10 XANES); eta.
+
+    One model for every element, K and L3 edges, on the edge-step normalised spectrum
+    on E - E0; material-disjoint split of the bundled prototype crystals.
+    """
+
+    task = "forward_multi"
+    params = (["mlp", "knn", "extra_trees"], ["cpu", "cuda"])
+
+
+class NNDistanceRegressorXANESBench(NNDistanceRegressorBench):
+    """Mean NN distance from XANES across 77 absorbing elements; MAE in Angstrom."""
+
+    task = "distance_xanes_multi"
+    params = (["extra_trees", "gradient_boosting"], ["cpu"])

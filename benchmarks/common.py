@@ -100,12 +100,12 @@ def _load_shared(archive, n_materials, marker):
             return load_feff_tree(tmp, progress=False).frame
 
 
-def _load_prototype():
+def _load_prototype(kind="EXAFS"):
     try:
-        from sklearn_xas.datasets import load_prototype_exafs
-    except ImportError:
+        from sklearn_xas.datasets import load_prototype_exafs, load_prototype_xanes
+    except ImportError:  # a commit before the bundled XANES set
         return None
-    return load_prototype_exafs().frame
+    return (load_prototype_xanes if kind == "XANES" else load_prototype_exafs)().frame
 
 
 def load_data():
@@ -121,6 +121,7 @@ def load_data():
         exafs, origin = _load_prototype(), "prototype"
     data["exafs"] = exafs
     data["exafs_origin"] = origin if exafs is not None else None
+    data["xanes_multi"] = _load_prototype("XANES")
     return data
 
 
@@ -141,7 +142,11 @@ def make_tasks(data):
     """The estimators' arrays, split by material: ``{task: (X, y, X_test, y_test)}``.
 
     ``"forward"`` (Cu XANES): site features (:class:`AbsorberRDFFeaturizer`) -> the
-    spectrum on the OmniXAS grid. ``"types"``/``"distance"`` (multi-element EXAFS):
+    spectrum on the OmniXAS grid. ``"forward_multi"``/``"distance_xanes_multi"`` (the
+    bundled FEFF10 XANES of 77 absorbing elements): the same features -> the
+    edge-step normalised spectrum on E - E0 (the forward recipe's target), and that
+    spectrum plus the absorber's element encoding -> the mean NN distance (cutoff
+    first shell). ``"types"``/``"distance"`` (multi-element EXAFS):
     k^2-weighted chi(k) on a common k grid followed by the absorber's element encoding
     -> the neighbour types (multi-label indicator) / the mean nearest-neighbour
     distance (Angstrom), from pymatgen's CrystalNN.
@@ -159,6 +164,18 @@ def make_tasks(data):
         X = AbsorberRDFFeaturizer().fit_transform(xanes)
         Y = SpectrumResampler(grid=FORWARD_GRID, outside="edge").fit_transform(xanes)
         tasks["forward"] = (X[train], Y[train], X[test], Y[test])
+    multi = data.get("xanes_multi")
+    if multi is not None:
+        from sklearn_xas.pipelines import xanes_branch
+
+        train, test = _split_indices(multi)
+        X = AbsorberRDFFeaturizer().fit_transform(multi)
+        Y = xanes_branch().fit_transform(multi)
+        tasks["forward_multi"] = (X[train], Y[train], X[test], Y[test])
+        targets = compute_targets(multi, targets=("mean_nn_distance",), method="cutoff",
+                                  progress=False)["mean_nn_distance"].to_numpy(dtype=float)
+        F = np.hstack([Y, AbsorberElementEncoder().fit_transform(multi)])
+        tasks["distance_xanes_multi"] = (F[train], targets[train], F[test], targets[test])
     exafs = data.get("exafs")
     if exafs is not None:
         with warnings.catch_warnings():
