@@ -217,13 +217,13 @@ def test_demo_quick(tmp_path, capsys):
     assert "XANES" in out and "EXAFS" in out
     assert str((tmp_path / "demo").resolve()) in out
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert names == ["exafs_coordination_number_confusion.png",
-                     "exafs_neighbor_type_f1_per_element.png", "exafs_nn_distance_parity.png",
+    assert names == ["exafs_coordination_number_confusion.png", "exafs_nn_distance_parity.png",
                      "measured_examples_chi.png", "metrics.json",
-                     "xanes_nn_distance_parity.png", "xanes_spectra_true_vs_predicted.png"]
+                     "xanes_neighbor_type_f1_per_element.png", "xanes_nn_distance_parity.png",
+                     "xanes_spectra_true_vs_predicted.png"]
     metrics = json.loads((tmp_path / "demo" / "metrics.json").read_text())
     assert set(metrics) == {"split", "XANES spectrum", "XANES nn-distance",
-                            "EXAFS neighbor-types", "EXAFS nn-distance",
+                            "XANES neighbor-types", "EXAFS nn-distance",
                             "EXAFS coordination-number"}
     assert "held-out materials" in err
 
