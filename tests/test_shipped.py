@@ -102,3 +102,9 @@ def test_cli_predict_a_measured_file_without_a_model(use_models, tmp_path, capsy
     assert "Cu foil" in out and "mean_nn_distance" in out
     assert (tmp_path / "chi.png").stat().st_size > 1000 and csv.is_file()
     assert main(["predict", "-q"]) == 2
+
+
+def test_describe_sites_refuses_an_unknown_coordination_model(use_models):
+    data = load_prototype_exafs(elements="Na", prototypes="rocksalt")
+    with pytest.raises(XASDataError, match="No shipped model 'cn-typo'"):
+        describe_sites(data, coordination_model="cn-typo")

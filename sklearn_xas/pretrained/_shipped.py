@@ -176,7 +176,7 @@ def to_chi(data, *, kmax=None):
 
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
                    distance_model="nn-distance-exafs",
-                   coordination_model="coordination-number-exafs", min_probability=0.3):
+                   coordination_model="auto", min_probability=0.3):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
 
     Parameters
@@ -186,9 +186,10 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         into chi(k) first (:func:`to_chi`).
     neighbor_model, distance_model : str
         Names of shipped models (see :func:`list_models`).
-    coordination_model : str or None, default="coordination-number-exafs"
-        The shipped coordination-number model; ``None``, or a name the package does
-        not ship, leaves the coordination number out.
+    coordination_model : str or None, default="auto"
+        The shipped coordination-number model: ``"auto"`` is
+        ``"coordination-number-exafs"`` where the package has it (else the coordination
+        number is left out), ``None`` leaves it out.
     min_probability : float, default=0.3
         Neighbour elements listed with their probability are those above this.
 
@@ -234,8 +235,11 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     if hasattr(final, "applicability_score"):
         features = dist.model[:-1].transform(frame)
         out["in_domain"] = ~np.asarray(final.is_outlier(features), dtype=bool)
-    if coordination_model is not None and coordination_model in _cards():
-        cn = load_pretrained(coordination_model)
+    if coordination_model == "auto":
+        coordination_model = next((c for c in ["coordination-number-exafs"] if c in _cards()),
+                                  None)
+    if coordination_model is not None:
+        cn = load_pretrained(coordination_model)  # an unknown name raises, listing the models
         proba = np.asarray(cn.model.predict_proba(frame))
         classes = np.asarray(cn.model.classes_)
         out["coordination_number"] = classes[np.argmax(proba, axis=1)].astype(int)
