@@ -1,5 +1,7 @@
 """Figures: what they draw (panels, lines, points, bars) and their input checks."""
 
+from types import SimpleNamespace
+
 import matplotlib
 import numpy as np
 import pytest
@@ -99,3 +101,17 @@ def test_plot_per_element_f1_bars():
     overall = ax.lines[0].get_ydata()[0]
     assert overall == pytest.approx(0.75)
     assert ax.get_title() == "F1"
+
+
+def test_coordination_number_confusion_is_drawn_without_pyplot():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from sklearn_xas.plotting import plot_task_results
+
+    before = plt.get_fignums()
+    r = SimpleNamespace(truth=[4, 6, 6, 12], prediction=[4, 6, 4, 12])
+    [(name, fig)] = plot_task_results({"coordination-number": r}, pd.DataFrame())
+    assert name == "coordination_number_confusion.png" and plt.get_fignums() == before
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["4", "6", "12"]

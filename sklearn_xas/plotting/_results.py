@@ -101,14 +101,16 @@ def plot_task_results(results, frame):
                                        "(held-out materials)")
         figures.append(("neighbor_type_f1_per_element.png", ax.figure))
     if "coordination-number" in results:
+        from matplotlib.figure import Figure
         from sklearn.metrics import ConfusionMatrixDisplay
 
         r = results["coordination-number"]
-        disp = ConfusionMatrixDisplay.from_predictions(r.truth, r.prediction, colorbar=False)
-        disp.ax_.set(xlabel="predicted coordination number",
-                     ylabel="coordination number of the structure",
-                     title="Coordination number, held-out materials")
-        figures.append(("coordination_number_confusion.png", disp.figure_))
+        ax = Figure(figsize=(5.5, 4.5), layout="constrained").subplots()  # not pyplot's
+        ConfusionMatrixDisplay.from_predictions(r.truth, r.prediction, colorbar=False, ax=ax)
+        ax.set(xlabel="predicted coordination number",
+               ylabel="coordination number of the structure",
+               title="Coordination number, held-out materials")
+        figures.append(("coordination_number_confusion.png", ax.figure))
     return figures
 
 
