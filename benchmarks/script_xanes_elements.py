@@ -3,10 +3,11 @@
 One model for all absorbing elements per task, trained with
 :func:`sklearn_xas.pretrained.train_model` (the library's recipes, ``featurizer="rdf"``,
 ``neighbor_method="cutoff"``; the forward task also with extremely randomised trees
-in place of the network ensemble, as the demo uses) on a material-disjoint split, scored on the held-out
-materials beside the trivial baselines (training-mean spectrum; per-absorber majority
-neighbour set and mean distance). The inverse tasks are also trained on the EXAFS of the
-same sites, so that the two spectroscopies are compared on the same materials.
+in place of the network ensemble, as the demo uses) on a material-disjoint split,
+scored on the held-out materials beside the trivial baselines (training-mean spectrum;
+per-absorber majority neighbour set and mean distance). The inverse tasks are also
+trained on the EXAFS of the same sites, so that the two spectroscopies are compared on
+the same materials.
 
 Sets (``--set``):
 
