@@ -105,6 +105,31 @@ def test_spectrum_regressor_1d_target_gives_1d_prediction(spectra):
     assert reg.n_outputs_ == 1
 
 
+@pytest.mark.parametrize("params", [dict(backend="mlp", n_ensemble=3, **FAST),
+                                    dict(backend="extra_trees", n_estimators=30, n_jobs=1)],
+                         ids=["mlp-ensemble", "extra_trees"])
+def test_spectrum_regressor_return_std_is_the_members_spread(spectra, params):
+    X, Y, _ = spectra
+    reg = SpectrumRegressor(random_state=0, **params).fit(X[:90], Y[:90])
+    mean, std = reg.predict(X[90:], return_std=True)
+    np.testing.assert_allclose(mean, reg.predict(X[90:]), rtol=1e-5, atol=1e-6)
+    assert std.shape == mean.shape == (30, 30) and (std >= 0).all() and std.max() > 0
+    # far from the training data the members disagree more than near it
+    far = X[90:] + 5 * X[:90].std(axis=0)
+    assert reg.predict(far, return_std=True)[1].mean() > std.mean()
+    one = SpectrumRegressor(random_state=0, **params).fit(X[:90], Y[:90, 3])
+    assert [a.shape for a in one.predict(X[90:], return_std=True)] == [(30,), (30,)]
+
+
+@pytest.mark.parametrize("params", [dict(backend="mlp", **FAST), dict(backend="ridge"),
+                                    dict(backend="knn")], ids=["mlp-1", "ridge", "knn"])
+def test_spectrum_regressor_return_std_needs_members(spectra, params):
+    X, Y, _ = spectra
+    reg = SpectrumRegressor(random_state=0, **params).fit(X, Y)
+    with pytest.raises(ValueError, match="members that can disagree"):
+        reg.predict(X[:2], return_std=True)
+
+
 def test_positive_output_is_non_negative_everywhere(spectra):
     X, Y, _ = spectra
     reg = SpectrumRegressor(positive_output=True, random_state=0, **FAST).fit(X, Y)

@@ -297,21 +297,21 @@ class _BaseNetEstimator(BaseEstimator):
     def _scale_X(self, X):
         return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
 
-    def _forward(self, X, link=None):
+    def _forward(self, X, link=None, members=False):
         """The networks' output on validated ``X``, averaged over the ensemble.
 
         ``link`` (a numpy function, e.g. the sigmoid) is applied to each network's raw
-        output before averaging. Returns a float64 array.
+        output before averaging. Returns a float64 array; with ``members=True`` the
+        outputs of every network, stacked along a first axis, instead of their mean.
         """
         X32 = self._scale_X(X)
-        total = None
+        outs = []
         with torch_threads(getattr(self, "n_jobs", None), self.net_.device):
             for net in self.nets_:
                 out = net.forward(X32, training=False, device="cpu")
                 out = out.detach().numpy().astype(np.float64)
-                out = link(out) if link is not None else out
-                total = out if total is None else total + out
-        return total / len(self.nets_)
+                outs.append(link(out) if link is not None else out)
+        return np.stack(outs) if members else sum(outs) / len(outs)
 
     # -- persistence ------------------------------------------------------------------
     def __getstate__(self):

@@ -288,20 +288,40 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
             verbose=self.verbose,
         )
 
-    def predict(self, X):
-        """Predict spectra.
+    def predict(self, X, return_std=False):
+        """Predict spectra, and optionally the spread of the model's members.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Site features, computed as for the training data.
+        return_std : bool, default=False
+            Also return, point by point, the standard deviation of the members'
+            predictions: the ``n_ensemble`` networks (``"mlp"`` with ``n_ensemble >= 2``),
+            or the trees (``"extra_trees"``). It says where the model is unsure, but
+            it is not a calibrated interval: on the held-out materials of the bundled
+            XANES set its per-spectrum mean ranked the spectra's errors with Spearman
+            0.72 (trees) and 0.58 (5 networks), and 73 % (trees) and 29 % (networks) of
+            the points lay within one standard deviation.
 
         Returns
         -------
         Y : ndarray of shape (n_samples, n_points) or (n_samples,)
             Predicted spectra (1-D when ``y`` was 1-D at fit).
+        std : ndarray, same shape as ``Y``
+            Only with ``return_std=True``.
+
+        Raises
+        ------
+        ValueError
+            With ``return_std=True`` for a model without members that disagree:
+            ``"ridge"``, ``"knn"`` or a single network.
         """
         X = self._validate_predict_X(X)
+        if return_std:
+            Y, std = self._members_spread(X)
+            shape = (len(X),) if self._y_1d else (len(X), -1)
+            return Y.reshape(shape), std.reshape(shape)
         if hasattr(self, "net_"):
             Y = self._forward(X) * self.y_scale_ + self.y_mean_
             if self.positive_output:
@@ -310,6 +330,23 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
             Y = np.asarray(self.estimator_.predict(X), dtype=np.float64)
         Y = Y.reshape(len(X), -1)
         return Y.ravel() if self._y_1d else Y
+
+    def _members_spread(self, X):
+        """Mean and standard deviation over the members, shape (n, n_outputs) each."""
+        if hasattr(self, "net_") and len(self.nets_) >= 2:
+            members = self._forward(X, members=True) * self.y_scale_ + self.y_mean_
+            if self.positive_output:
+                members = np.maximum(members, 0.0)
+        elif self.backend == "extra_trees":
+            members = np.stack([np.asarray(t.predict(X), dtype=np.float64).reshape(len(X), -1)
+                                for t in self.estimator_.estimators_])
+        else:
+            raise ValueError(
+                f"return_std needs members that can disagree: backend {self.backend!r}"
+                + (" with n_ensemble=1" if self.backend == "mlp" else "")
+                + " has none. Use n_ensemble >= 2 or 'extra_trees'."
+            )
+        return members.mean(axis=0), members.std(axis=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
