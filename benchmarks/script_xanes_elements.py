@@ -143,11 +143,15 @@ def report(name, table, per_element, info, xanes):
     shown = per_element[per_element["n_test"] >= MIN_TEST]
     rows = [[r.element, r.edge, str(r.n_test), f"{r.eta:.2f}", f"{r.eta_trees:.2f}",
              f"{r.model:.3g}", f"{r.baseline:.3g}"] for r in shown.itertuples()]
-    lines += list_table(f"{name} set: forward eta per absorbing element (elements with >= "
-                        f"{MIN_TEST} held-out spectra; {len(per_element) - len(shown)} more "
-                        "have fewer)", ["element", "edge", "held out", "eta (network)",
-                                        "eta (trees)", "median MSE (network)",
-                                        "mean-spectrum MSE"], rows)
+    if rows:
+        lines += list_table(f"{name} set: forward eta per absorbing element (elements with "
+                            f">= {MIN_TEST} held-out spectra; {len(per_element) - len(shown)} "
+                            "more have fewer)", ["element", "edge", "held out",
+                                                 "eta (network)", "eta (trees)",
+                                                 "median MSE (network)",
+                                                 "mean-spectrum MSE"], rows)
+    else:
+        lines += [f"No absorbing element has {MIN_TEST} held-out spectra yet.", ""]
     path = OUT / f"xanes_elements_{name}.rst"
     path.write_text("\n".join(lines) + "\n")
     return path
