@@ -173,6 +173,13 @@ def _read_stats(out=OUT):
     return stats
 
 
+def _short(message):
+    """The site and FEFF's last words of a failure message, on one line."""
+    site = message.split(":")[0]
+    said = message.split("FEFF said:")[-1].strip().split(" | ")
+    return f"{site}: {' | '.join(said[-3:])[:200]}"
+
+
 def summary(packed=PACKED, readme=README):
     """Regenerate the README (counts per element and edge, failures, CPU time)."""
     files, index = _read_pack(packed)
@@ -183,12 +190,16 @@ def summary(packed=PACKED, readme=README):
         edges[head.split("edge:")[1].split()[0]] += 1
     cpu = [r["feff_cpu_seconds"] for r in index if r.get("feff_cpu_seconds")]
     failed = sorted(OUT.glob("*/FEFF-XANES-errors/*.txt")) if OUT.exists() else []
+    retried = sum(" 0.05 3" in p.read_text().split("POTENTIALS")[0]
+                  for p in OUT.glob("*/FEFF-XANES/*/feff.inp")) if OUT.exists() else "?"
     lines = [
         "# shared-xanes.tar.gz: FEFF10 XANES on the shared FEFF6L structures",
         "",
         "Made by `benchmarks/generate_shared_xanes.py` (see its docstring) with",
         "`sklearn_xas.simulate.simulate_xanes_dataset` defaults: SCF 3 A, FMS 4 A, RPA core",
-        "hole, K edge for Z <= 56 and L3 above, 115-point energy grid. Based on FEFF10",
+        "hole, K edge for Z <= 56 and L3 above, the 138-point grid from k = -2 to 3.6",
+        "(about -27 to +38 eV around FEFF's edge), and the SCF retry with gentler mixing",
+        f"where the SCF does not converge ({retried} sites). Based on FEFF10",
         "(feff10-rs). The sites are those of `../shared/data/feff6l-exafs-mp.tar.gz`",
         "(Materials Project structures, CC BY 4.0, via OmniXAS, BSD-3-Clause), in",
         "round-robin order over the absorbing elements. The archive holds only FEFF10's",
@@ -209,7 +220,7 @@ def summary(packed=PACKED, readme=README):
     ]
     if failed:
         lines += ["Failures (FEFF's message, first line):", ""]
-        lines += [f"- {p.read_text().splitlines()[0][:160]}" for p in failed[:60]]
+        lines += [f"- {_short(p.read_text())}" for p in failed[:60]]
         lines.append("")
     readme.write_text("\n".join(lines))
     return readme
