@@ -380,7 +380,7 @@ def run_inverse_set(args, results, store, per_element, name, frame, train, test)
         else:
             y_fit = [types[i] for i in train]
             raw, t_fit, t_pred = fit_predict(model, f_train, y_fit, f_test)
-            fitted = list(model.steps[-1][1].classes_)
+            fitted = list(model.classes_)
             pred = np.zeros((len(test), len(classes)), dtype=int)
             pred[:, [classes.index(c) for c in fitted]] = np.asarray(raw)
         s = type_scores(Y[test], pred)

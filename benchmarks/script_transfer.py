@@ -137,7 +137,7 @@ def standards():
 
 def _predict(reg, clf, test):
     """Distances and sorted neighbour sets of ``test``."""
-    classes = list(clf.steps[-1][1].classes_)
+    classes = list(clf.classes_)
     types = [tuple(sorted(c for c, on in zip(classes, row) if on))
              for row in np.asarray(clf.predict(test))]
     return reg.predict(test), types

@@ -621,6 +621,24 @@ def test_threshold_trades_recall_for_precision(labels):
     assert counts[0] > counts[2]
 
 
+def test_min_labels_tops_up_rows_with_the_most_probable_labels(labels):
+    X, sets = labels
+    # S and Se alone (O dropped): many rows hold neither, so the plain threshold
+    # leaves rows empty
+    rare = [tuple(sorted(set(s) - {"O"})) for s in sets]
+    plain = NeighborTypeClassifier(backend="logistic", min_labels=0).fit(X, rare)
+    proba, Y0 = plain.predict_proba(X), plain.predict(X)
+    empty = Y0.sum(axis=1) == 0
+    assert empty.any() and not empty.all()
+    Y1 = clone(plain).set_params(min_labels=1).fit(X, rare).predict(X)
+    np.testing.assert_array_equal(Y1[~empty], Y0[~empty])  # rows that passed: unchanged
+    assert (Y1[empty].sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(Y1[empty].argmax(axis=1), proba[empty].argmax(axis=1))
+    Y2 = clone(plain).set_params(min_labels=2).fit(X, rare).predict(X)
+    assert (Y2.sum(axis=1) == 2).all()  # two labels: every row gets both
+    assert NeighborTypeClassifier().min_labels == 1  # neighbour sets are never empty
+
+
 def test_balanced_class_weight_sets_pos_weight(labels):
     X, sets = labels
     clf = NeighborTypeClassifier(class_weight="balanced", random_state=0, **FAST).fit(X, sets)

@@ -19,12 +19,19 @@ from sklearn_xas.featurizers import (
     AbsorberSiteFeaturizer,
     CHGNetSiteEmbedder,
 )
-from sklearn_xas.pipelines import SpectrumTypeSwitch, exafs_branch, xanes_branch
+from sklearn_xas.metrics import exact_set_scorer
+from sklearn_xas.pipelines import (
+    SpectrumTypeSwitch,
+    exafs_branch,
+    make_neighbor_type_pipeline,
+    xanes_branch,
+)
 from sklearn_xas.preprocessing import (
     EdgeStepNormalizer,
     EXAFSExtractor,
     SpectrumResampler,
 )
+from sklearn_xas.targets import compute_targets
 from sklearn_xas.utils._test_common import FRAME_INPUT_ESTIMATORS
 
 
@@ -64,8 +71,37 @@ CASES = {
 }
 
 
+#: Frame steps whose y is neighbour-type label collections: name -> (factory, a
+#: parameter to grid-search and two values).
+LABEL_CASES = {
+    "NeighborTypePipeline": (
+        lambda: make_neighbor_type_pipeline(backend="logistic", exafs_grid=(3, 12, 91)),
+        ("relative_labels", [True, False])),
+}
+
+
 def test_every_frame_step_is_in_the_contract_test():
-    assert set(CASES) == set(FRAME_INPUT_ESTIMATORS)
+    assert set(CASES) | set(LABEL_CASES) == set(FRAME_INPUT_ESTIMATORS)
+    assert set(CASES).isdisjoint(LABEL_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(LABEL_CASES))
+def test_label_steps_cross_validate_on_dataset_and_frame(name, bundled_exafs):
+    make, (param, values) = LABEL_CASES[name]
+    data, _ = bundled_exafs
+    y = list(compute_targets(data, targets="neighbor_types", method="cutoff")
+             ["neighbor_types"])
+    cv = GroupKFold(n_splits=3)
+    on_dataset = cross_val_score(make(), data, y, groups=data.groups, cv=cv,
+                                 scoring=exact_set_scorer, error_score="raise")
+    on_frame = cross_val_score(make(), data.frame, y, groups=data.groups, cv=cv,
+                               scoring=exact_set_scorer, error_score="raise")
+    np.testing.assert_allclose(on_dataset, on_frame)
+    assert (on_dataset > 0).all()
+    search = GridSearchCV(make(), {param: values}, cv=cv, error_score="raise",
+                          scoring=exact_set_scorer)
+    search.fit(data, y, groups=data.groups)
+    assert search.best_params_[param] in values
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

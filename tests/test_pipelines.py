@@ -24,7 +24,9 @@ from sklearn_xas.exceptions import XASDataError
 from sklearn_xas.pipelines import (
     CHGNET_LAYERS,
     EXAFS_GRID,
+    SELF_LABEL,
     XANES_GRID,
+    NeighborTypePipeline,
     SpectrumTypeSwitch,
     exafs_branch,
     make_neighbor_type_pipeline,
@@ -332,3 +334,73 @@ def test_recipe_parameters_reach_the_estimators():
                       SpectrumRegressor)
     pipe.set_params(classify__lr=1e-2, features__spectrum__kind="EXAFS")
     assert pipe.named_steps["classify"].lr == 1e-2
+
+
+# ------------------------------------------------------------- NeighborTypePipeline
+@pytest.fixture(scope="module")
+def prototypes():
+    """The bundled prototype EXAFS (elemental crystals among them) and cutoff targets."""
+    data = load_prototype_exafs()
+    y = list(compute_targets(data, method="cutoff")["neighbor_types"])
+    return data, y
+
+
+def test_relative_labels_learn_the_absorbers_own_element_once(prototypes):
+    data, y = prototypes
+    frame = data.frame
+    pipe = make_neighbor_type_pipeline(backend="logistic").fit(data, y)
+    inner = pipe.named_steps["classify"].classes_.tolist()
+    own = [e in t for e, t in zip(frame["absorbing_element"], y)]
+    assert SELF_LABEL in inner and sum(own) >= 20
+    # no element is a label of its own absorbers: those rows all say SELF_LABEL
+    assert "Au" not in inner or not any(
+        "Au" in t for e, t in zip(frame["absorbing_element"], y) if e == "Au")
+    # predictions are absolute symbols, the same in the three forms
+    labels = pipe.predict_labels(data)
+    Y = pipe.predict(data)
+    classes = pipe.classes_.tolist()
+    assert SELF_LABEL not in classes and {"H", "Cu", "Lr"} <= set(classes)
+    assert labels == [tuple(c for c, on in zip(classes, row) if on) for row in Y]
+    P = pipe.predict_proba(data)
+    assert P.shape == Y.shape and ((P >= 0) & (P <= 1)).all()
+    assert pipe.score(data, y) == np.mean([set(p) == set(t) for p, t in zip(labels, y)])
+    # a plain Pipeline of the same steps learns one label per element instead; out of
+    # material, the shared label finds the absorber's own element among the neighbours
+    # more often
+    plain = make_neighbor_type_pipeline(backend="logistic", relative_labels=False).fit(data, y)
+    assert SELF_LABEL not in plain.classes_.tolist()
+    assert plain.classes_.tolist() == plain.named_steps["classify"].classes_.tolist()
+    recall = {}
+    for name, model in (("relative", pipe), ("plain", plain)):
+        hits = []
+        for train, test in GroupKFold(n_splits=4).split(frame, groups=data.groups):
+            fitted = clone(model).fit(data[train], [y[i] for i in train])
+            pred = fitted.predict_labels(data[test])
+            hits += [frame["absorbing_element"].iloc[i] in p
+                     for i, p in zip(test, pred) if own[i]]
+        recall[name] = np.mean(hits)
+    assert recall["relative"] > recall["plain"] + 0.2, recall
+
+
+def test_relative_labels_answer_for_an_absorber_never_seen_at_fit(prototypes):
+    data, y = prototypes
+    frame = data.frame
+    train = (frame["absorbing_element"] != "Ni").to_numpy()
+    pipe = make_neighbor_type_pipeline(backend="logistic").fit(
+        data[train], [t for t, keep in zip(y, train) if keep])
+    ni = data[~train]
+    assert len(ni) and len(pipe.predict_labels(ni)) == len(ni)
+    assert pipe.predict(ni).shape == (len(ni), len(pipe.classes_))
+
+
+def test_neighbor_type_pipeline_is_a_pipeline_and_refuses_unnamed_labels(prototypes):
+    data, y = prototypes
+    pipe = make_neighbor_type_pipeline(backend="logistic")
+    assert isinstance(pipe, Pipeline) and isinstance(pipe, NeighborTypePipeline)
+    assert pipe.get_params()["relative_labels"] is True
+    assert clone(pipe).set_params(relative_labels=False).relative_labels is False
+    indicator = np.array([["O" in t, "S" in t] for t in y], dtype=int)
+    with pytest.raises(ValueError, match="collection of element symbols"):
+        pipe.fit(data, indicator)
+    plain = clone(pipe).set_params(relative_labels=False).fit(data, indicator)
+    assert plain.predict(data).shape == (len(data), 2)

@@ -119,7 +119,7 @@ def encode_labels(y):
 
 
 #: backend -> the parameters it reads (templated into the docstring).
-_COMMON = ("threshold", "class_weight", "n_jobs")
+_COMMON = ("threshold", "min_labels", "class_weight", "n_jobs")
 BACKEND_PARAMETERS = {
     "mlp": (*_COMMON, *NETWORK_PARAMETERS, "random_state", "verbose"),
     "cnn": (
@@ -134,6 +134,18 @@ BACKEND_PARAMETERS = {
     "random_forest": (*_COMMON, "n_estimators", "random_state", "verbose"),
     "logistic": (*_COMMON, "C"),  # lbfgs: deterministic, silent
 }
+
+
+def decide_labels(proba, threshold, min_labels):
+    """Indicator matrix: ``proba > threshold``, topped up to ``min_labels`` per row with
+    the most probable labels (ties: the first in column order)."""
+    on = proba > threshold
+    k = min(int(min_labels), proba.shape[1])
+    short = np.flatnonzero(on.sum(axis=1) < k)
+    if short.size:
+        top = np.argsort(-proba[short], axis=1, kind="stable")[:, :k]
+        on[short[:, None], top] = True
+    return on
 
 
 @document_parameters(BACKEND_PARAMETERS)
@@ -163,6 +175,14 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         reads only some of the other parameters (see the Notes).
     threshold : float, default=0.5
         A label is predicted when its probability exceeds ``threshold``.
+    min_labels : int, default=1
+        At least this many labels per sample: where fewer probabilities exceed
+        ``threshold``, the most probable labels are predicted. Every absorbing atom has
+        neighbours, so an empty set is never right; with ``0``, :meth:`predict` is the
+        plain threshold. (On held-out FEFF6L EXAFS, generated prototypes and Materials
+        Project structures, taking the most probable element where none passed 0.5
+        raised the exact-set accuracy from 0.19 to 0.30 and from 0.74 to 0.75, and on
+        measured standards from 0.53 to 0.63.)
     class_weight : {"balanced"} or None, default=None
         ``"balanced"`` weighs the positive samples of each label by
         ``n_negative / n_positive`` (networks: ``pos_weight`` of the loss; baselines:
@@ -251,6 +271,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
     _parameter_constraints = {
         "backend": [StrOptions({"mlp", "cnn", "random_forest", "logistic"})],
         "threshold": [Interval(numbers.Real, 0.0, 1.0, closed="neither")],
+        "min_labels": [Interval(numbers.Integral, 0, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), None],
         **NET_PARAMETER_CONSTRAINTS,
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
@@ -267,6 +288,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         *,
         backend="mlp",
         threshold=0.5,
+        min_labels=1,
         class_weight=None,
         hidden_layer_sizes=(256, 256),
         activation="relu",
@@ -291,6 +313,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
     ):
         self.backend = backend
         self.threshold = threshold
+        self.min_labels = min_labels
         self.class_weight = class_weight
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -492,10 +515,12 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         Returns
         -------
         Y : ndarray of shape (n_samples, n_labels)
-            1 where ``predict_proba > threshold``; of ``y``'s dtype when ``y`` was an
-            indicator matrix at fit, else of ints.
+            1 where ``predict_proba > threshold``, and for the ``min_labels`` most
+            probable labels of a row where fewer pass; of ``y``'s dtype when ``y`` was
+            an indicator matrix at fit, else of ints.
         """
-        return (self.predict_proba(X) > self.threshold).astype(self._y_dtype)
+        return decide_labels(self.predict_proba(X), self.threshold,
+                             self.min_labels).astype(self._y_dtype)
 
     def predict_labels(self, X):
         """Predict the labels of each sample as a tuple (of element symbols).

@@ -215,7 +215,7 @@ def exact_set_scorer(estimator, X, y):
     """Scorer for ``GridSearchCV(scoring=exact_set_scorer)``: exact-set accuracy.
 
     For a neighbour-type classifier or a pipeline ending in one, with ``y`` as an
-    indicator matrix or as label collections (then compared through the final step's
+    indicator matrix or as label collections (then compared through the estimator's
     ``classes_``).
 
     Parameters
@@ -244,8 +244,7 @@ def exact_set_scorer(estimator, X, y):
     pred = np.asarray(estimator.predict(X))
     kind_y = np.asarray(y, dtype=object) if not hasattr(y, "shape") else np.asarray(y)
     if not (kind_y.ndim == 2 and kind_y.dtype.kind in "biuf"):
-        final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-        classes = list(final.classes_)
+        classes = list(estimator.classes_)  # a Pipeline's are its answer's columns
         pred = [tuple(c for c, on in zip(classes, row) if on) for row in pred]
     return exact_set_accuracy(y, pred)
 

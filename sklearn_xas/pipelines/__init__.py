@@ -14,6 +14,7 @@ The four tasks by name (:data:`TASKS`, as the command line and saved models use 
 forward task's ``y``) and :func:`target_axis`.
 """
 
+from ._neighbor import SELF_LABEL, NeighborTypePipeline
 from ._recipes import (
     CHGNET_LAYERS,
     EXAFS_GRID,
@@ -37,8 +38,10 @@ from ._tasks import (
 __all__ = [
     "CHGNET_LAYERS",
     "EXAFS_GRID",
+    "SELF_LABEL",
     "TASKS",
     "XANES_GRID",
+    "NeighborTypePipeline",
     "SpectrumTypeSwitch",
     "exafs_branch",
     "make_coordination_pipeline",

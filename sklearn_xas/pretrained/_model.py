@@ -218,7 +218,7 @@ class TrainedModel:
     @property
     def classes_(self):
         """Neighbour-type task: the element of each output column."""
-        return list(self.model.steps[-1][1].classes_)
+        return list(self.model.classes_)
 
     def evaluate(self, data, *, n_jobs=None):
         """Scores on ``data`` (targets from its structures) beside the baseline.

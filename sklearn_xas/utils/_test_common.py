@@ -87,6 +87,10 @@ EXPECTED_FAILED_CHECKS = {
         **_MULTI_LABEL_ONLY,
         "check_class_weight_classifiers": "multi-label only; class_weight is 'balanced' or None "
         "(a per-class dict has no meaning per label)",
+        "check_classifier_multioutput": "min_labels=1 (the default: a site always has "
+        "neighbours) also predicts the most probable label of a row where none passes the "
+        "threshold, so predict is not predict_proba.round() on such rows (a configuration "
+        "whose rows all pass it meets the check)",
     },
     "PerElementMajorityClassifier": _MULTI_LABEL_ONLY,
 }
@@ -128,11 +132,22 @@ FRAME_INPUT_ESTIMATORS = {
         "tested in tests/test_featurizers.py"
     ),
     # --- estimators ------------------------------------------------------------------
+    "NeighborTypePipeline": (
+        "a Pipeline whose X is the frame (spectra on their own grids, absorbing_element "
+        "for its relative labels) and whose y is label collections; tested in "
+        "tests/test_pipelines.py"
+    ),
     "SpectrumTypeSwitch": (
         "X is the frame (XANES or EXAFS rows on their own grids), dispatched on its "
         "spectrum_type column; tested in tests/test_pipelines.py"
     ),
 }
+
+
+def _neighbor_type_steps():
+    from ..pipelines import make_neighbor_type_pipeline
+
+    return make_neighbor_type_pipeline(backend="logistic").steps
 
 
 def _agni():
@@ -145,6 +160,7 @@ def _agni():
 #: the parameter-validation test of tests/test_common.py); name -> factory of kwargs.
 FRAME_REQUIRED_PARAMS = {
     "AbsorberSiteFeaturizer": lambda: {"featurizers": [_agni()]},
+    "NeighborTypePipeline": lambda: {"steps": _neighbor_type_steps()},
 }
 
 
