@@ -149,8 +149,10 @@ def cmd_predict(args):
         print(out.to_string(index=False, max_colwidth=60))
         if args.plot:
             from .plotting import plot_measured_chi
+            from .pretrained import nearest_training_spectra
 
-            plot_measured_chi(to_chi(data)).savefig(_output_file(args.plot), dpi=110)
+            fig = plot_measured_chi(to_chi(data), neighbors=nearest_training_spectra(data))
+            fig.savefig(_output_file(args.plot), dpi=110)
             print(f"Figure written to {Path(args.plot).resolve()}")
     else:
         report(f"loaded {data!r}; predicting {tm.task} ...")
@@ -279,7 +281,8 @@ def build_parser():
     p.add_argument("inputs", nargs="*", metavar="FILE", help="spectra to read")
     p.add_argument("--model", metavar="FILE", help="a model saved by 'train'")
     p.add_argument("--out", metavar="FILE", help="also write a CSV")
-    p.add_argument("--plot", metavar="PNG", help="write a figure of chi(k) and |chi(R)|")
+    p.add_argument("--plot", metavar="PNG",
+                   help="write chi(k) and |chi(R)| beside the nearest training spectra")
     _common(p, data_required=False)
 
     p = _command(sub, "evaluate", cmd_evaluate, "score a saved model on data with known "

@@ -10,12 +10,14 @@ from sklearn_xas._cli import main
 from sklearn_xas.datasets import XASDataset, load_prototype_exafs
 from sklearn_xas.exceptions import XASDataError
 from sklearn_xas.pipelines import task_targets
+from sklearn_xas.plotting import plot_measured_chi
 from sklearn_xas.preprocessing import k_to_energy
 from sklearn_xas.pretrained import (
     TrainedModel,
     describe_sites,
     list_models,
     load_pretrained,
+    nearest_training_spectra,
     to_chi,
 )
 from sklearn_xas.pretrained._shipped import make_shipped_pipeline
@@ -108,3 +110,48 @@ def test_describe_sites_refuses_an_unknown_coordination_model(use_models):
     data = load_prototype_exafs(elements="Na", prototypes="rocksalt")
     with pytest.raises(XASDataError, match="No shipped model 'cn-typo'"):
         describe_sites(data, coordination_model="cn-typo")
+
+
+def test_nearest_training_spectra_give_back_the_training_chi(use_models):
+    data = load_prototype_exafs(prototypes=["rocksalt", "fcc", "bcc", "zincblende"])
+    some = data[[0, 5, 9]]
+    near = nearest_training_spectra(some, n_neighbors=2)
+    assert near[["query", "rank"]].values.tolist() == [[0, 1], [0, 2], [1, 1], [1, 2],
+                                                      [2, 1], [2, 2]]
+    assert (np.diff(near["distance"].to_numpy().reshape(3, 2), axis=1) >= 0).all()
+    # the model was fitted on these very rows: the nearest is the row itself, its chi(k)
+    # (on the model's k grid) and its element recovered from the stored features
+    first = near[near["rank"] == 1].reset_index(drop=True)
+    np.testing.assert_allclose(first["distance"], 0.0, atol=1e-3)
+    assert first["absorbing_element"].tolist() == some.frame["absorbing_element"].tolist()
+    k = first["x"].iloc[0]
+    for row, (x, y) in zip(first.itertuples(), zip(some.frame["x"], some.frame["y"])):
+        np.testing.assert_allclose(row.y, np.interp(k, x, y), atol=2e-4)
+    fig = plot_measured_chi(some, neighbors=near)
+    dashed = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == 6 + 1  # six neighbours and the legend's entry
+    assert [ln.get_color() for ln in dashed[:2]] == ["C0", "C0"]
+    with pytest.raises(ValueError, match="keeps no training rows"):
+        nearest_training_spectra(some, model="neighbor-types-exafs")
+
+
+def test_the_shipped_models_load_and_beat_the_per_element_majority():
+    """The files in the package (not the fixtures): they unpickle with this code, answer
+    every bundled prototype spectrum, and name the neighbours better than the most
+    common set of each element (even fitted on the very same rows)."""
+    from sklearn_xas.estimators import PerElementMajorityClassifier
+    from sklearn_xas.metrics import neighbor_type_scores
+    from sklearn_xas.targets import compute_targets
+
+    data = load_prototype_exafs()
+    truth = [tuple(sorted(t)) for t in compute_targets(data)["neighbor_types"]]
+    table = describe_sites(data)
+    assert len(table) == len(data) and table["mean_nn_distance"].notna().all()
+    pred = [tuple(t.split()) for t in table["neighbor_types"]]
+    assert all(pred)  # min_labels=1: never an empty set
+    elements = data.frame[["absorbing_element"]]
+    base = PerElementMajorityClassifier().fit(elements, truth).predict_labels(elements)
+    ours, theirs = neighbor_type_scores(truth, pred), neighbor_type_scores(truth, base)
+    assert ours["exact_set"] > theirs["exact_set"] + 0.1, (ours, theirs)
+    near = nearest_training_spectra(data[:2])
+    assert len(near) == 6 and np.isfinite(np.stack(near["y"])).all()

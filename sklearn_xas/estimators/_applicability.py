@@ -85,6 +85,11 @@ def _reference_distances(Z, codes, k):
 MAX_DOMAIN_ROWS = 4000
 
 
+def _index(domain):
+    """Brute-force neighbour search over the kept rows (fitting it only stores them)."""
+    return NearestNeighbors(algorithm="brute").fit(domain["rows"])
+
+
 class _ApplicabilityDomainMixin:
     """``applicability_score`` and ``is_outlier`` for a fitted estimator (not public).
 
@@ -110,7 +115,7 @@ class _ApplicabilityDomainMixin:
         self._domain = {
             "mean": mean,
             "scale": scale,
-            "neighbors": NearestNeighbors(n_neighbors=k).fit(Z),
+            "rows": Z,  # searched by brute force: an index would be pickled with a copy
             "n_neighbors": k,
             "reference": reference,
         }
@@ -118,7 +123,7 @@ class _ApplicabilityDomainMixin:
     def _domain_distance(self, X):
         domain = self._domain
         Z = ((X - domain["mean"]) / domain["scale"]).astype(np.float32)
-        dist, _ = domain["neighbors"].kneighbors(Z, n_neighbors=domain["n_neighbors"])
+        dist, _ = _index(domain).kneighbors(Z, n_neighbors=domain["n_neighbors"])
         return dist.mean(axis=1)
 
     def applicability_score(self, X):
@@ -146,6 +151,37 @@ class _ApplicabilityDomainMixin:
         if reference.size == 0:  # a single training row: anything elsewhere is unlike it
             return (distance > 0).astype(np.float64)
         return np.searchsorted(reference, distance, side="left") / reference.size
+
+    def nearest_training_rows(self, X, n_neighbors=3):
+        """The training rows nearest to each row of ``X``, as the domain measures it.
+
+        Up to 4,000 training rows (a seeded sample of larger sets)
+        are kept with the model for :meth:`applicability_score`; these are the ones
+        searched, in the features standardised by the training set.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra (and other features) laid out as at fit.
+        n_neighbors : int, default=3
+            How many training rows per row (at most the number kept).
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_neighbors)
+            Euclidean distances in the standardised features, nearest first.
+        rows : ndarray of shape (n_samples, n_neighbors, n_features)
+            Those training rows, in the units of ``X``.
+        """
+        X = self._validate_predict_X(X)
+        domain = self._domain
+        if not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
+            raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}.")
+        n = min(int(n_neighbors), len(domain["rows"]))
+        Z = ((X - domain["mean"]) / domain["scale"]).astype(np.float32)
+        dist, idx = _index(domain).kneighbors(Z, n_neighbors=n)
+        rows = domain["rows"][idx].astype(np.float64) * domain["scale"] + domain["mean"]
+        return dist, rows
 
     def is_outlier(self, X, threshold=0.99):
         """Flag the rows unlike the training set (outside its applicability domain).

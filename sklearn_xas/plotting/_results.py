@@ -114,7 +114,7 @@ def plot_task_results(results, frame):
     return figures
 
 
-def plot_measured_chi(data, *, k=(2.5, 11.0, 171), kweight=2, max_spectra=8):
+def plot_measured_chi(data, *, neighbors=None, k=(2.5, 11.0, 171), kweight=2, max_spectra=8):
     """k-weighted chi(k) and |chi(R)| of EXAFS rows, side by side, one line each.
 
     Parameters
@@ -122,6 +122,10 @@ def plot_measured_chi(data, *, k=(2.5, 11.0, 171), kweight=2, max_spectra=8):
     data : XASDataset or pandas.DataFrame
         EXAFS rows (chi(k)); measured mu(E) can be turned into them with
         :func:`sklearn_xas.pretrained.to_chi`.
+    neighbors : pandas.DataFrame, optional
+        Spectra to draw beside them, dashed in the colour of the row they belong to:
+        EXAFS rows with a ``query`` column (the position of that row in ``data``),
+        such as :func:`sklearn_xas.pretrained.nearest_training_spectra` returns.
     k : tuple (start, stop, num), default=(2.5, 11.0, 171)
         The k grid (1/Angstrom) of both panels; spectra are extended with their end
         value where shorter.
@@ -143,23 +147,41 @@ def plot_measured_chi(data, *, k=(2.5, 11.0, 171), kweight=2, max_spectra=8):
     >>> len(fig.axes), len(fig.axes[0].lines) >= 1
     (2, True)
     """
-    from matplotlib.figure import Figure
-
     frame = check_frame(data, ("x", "y", "spectrum_type"), step="plot_measured_chi")
     frame = frame.iloc[:max_spectra]
+    fig, (ax_k, ax_r) = _chi_panels(frame, k, kweight, lambda i: {"lw": 1, "color": f"C{i}"})
+    if neighbors is not None:
+        near = check_frame(neighbors, ("x", "y", "spectrum_type", "query"),
+                           step="plot_measured_chi")
+        near = near[near["query"].to_numpy() < len(frame)]
+        queries = near["query"].to_numpy()
+        if len(near):
+            _chi_panels(near, k, kweight, lambda i: {"lw": 0.8, "ls": "--", "alpha": 0.7,
+                                                     "color": f"C{queries[i]}"},
+                        axes=(ax_k, ax_r), label=False)
+            ax_k.plot([], [], "k--", lw=0.8, label="nearest training spectra")
+    ax_k.legend(fontsize=7)
+    return fig
+
+
+def _chi_panels(frame, k, kweight, style, *, axes=None, label=True):
+    """k^w chi(k) and |chi(R)| of each row on (new or given) two Axes."""
+    from matplotlib.figure import Figure
+
     chi = SpectrumResampler(grid=k, outside="edge", kind="EXAFS").fit_transform(frame)
     grid = np.linspace(*k[:2], int(k[2]))
     ft = ChiFourierTransform(k=k, kweight=kweight, kmin=k[0], kmax=k[1])
     mag = ft.fit_transform(chi)
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_k, ax_r = fig.subplots(1, 2)
+    if axes is None:
+        fig = Figure(figsize=(10, 3.8), layout="constrained")
+        axes = fig.subplots(1, 2)
+    ax_k, ax_r = axes
     for i, (row, spec) in enumerate(zip(frame.itertuples(), chi)):
-        label = f"{row.material_id} ({row.absorbing_element} {row.edge})"
-        ax_k.plot(grid, spec * grid**kweight, lw=1, color=f"C{i}", label=label)
-        ax_r.plot(ft.r_, mag[i], lw=1, color=f"C{i}")
+        name = f"{row.material_id} ({row.absorbing_element} {row.edge})" if label else None
+        ax_k.plot(grid, spec * grid**kweight, label=name, **style(i))
+        ax_r.plot(ft.r_, mag[i], **style(i))
     ax_k.set_xlabel("k (1/Å)")
     ax_k.set_ylabel(f"k^{kweight} χ(k)")
     ax_r.set_xlabel("R (Å), not phase-corrected")
     ax_r.set_ylabel("|χ(R)|")
-    ax_k.legend(fontsize=7)
-    return fig
+    return ax_k.figure, axes

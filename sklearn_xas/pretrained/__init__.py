@@ -26,7 +26,14 @@ from ._model import (
     load_model,
     train_model,
 )
-from ._shipped import MODELS_DIR, describe_sites, list_models, load_pretrained, to_chi
+from ._shipped import (
+    MODELS_DIR,
+    describe_sites,
+    list_models,
+    load_pretrained,
+    nearest_training_spectra,
+    to_chi,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -40,6 +47,7 @@ __all__ = [
     "list_models",
     "load_model",
     "load_pretrained",
+    "nearest_training_spectra",
     "to_chi",
     "train_model",
 ]

@@ -21,7 +21,7 @@ from ..pipelines import (
     make_neighbor_type_pipeline,
     make_nn_distance_pipeline,
 )
-from ..preprocessing import EXAFSExtractor
+from ..preprocessing import EXAFSExtractor, KWeighter
 from ._model import load_model
 
 #: Where the shipped models live.
@@ -245,3 +245,68 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         out["coordination_number"] = classes[np.argmax(proba, axis=1)].astype(int)
         out["coordination_probability"] = np.round(proba.max(axis=1), 3)
     return out
+
+
+def nearest_training_spectra(data, *, n_neighbors=3, model="nn-distance-exafs"):
+    """The training spectra a shipped model finds nearest to each spectrum of ``data``.
+
+    The distance model keeps (a seeded sample of) its training rows for its
+    applicability domain; the nearest of them, in its standardised features, are
+    turned back into chi(k) on the model's k grid, so that a measured spectrum can be
+    looked at beside the theory the answer rests on
+    (:func:`sklearn_xas.plotting.plot_measured_chi` draws both).
+
+    Parameters
+    ----------
+    data : XASDataset or pandas.DataFrame
+        Measured or simulated spectra, as for :func:`describe_sites`.
+    n_neighbors : int, default=3
+        Training spectra per spectrum.
+    model : str, default="nn-distance-exafs"
+        A shipped model whose final step has ``nearest_training_rows`` and whose
+        features include the k-weighted chi(k).
+
+    Returns
+    -------
+    neighbors : pandas.DataFrame
+        One EXAFS row per (spectrum, neighbour), in the data model's columns
+        (``material_id`` says which training neighbour of which spectrum it is,
+        ``absorbing_element`` is the training row's; ``x`` is k, ``y`` chi(k)), plus
+        ``query`` (the position of the spectrum in ``data``), ``rank`` (1 = nearest)
+        and ``distance`` (in the model's standardised features).
+
+    Examples
+    --------
+    >>> from sklearn_xas.datasets import load_prototype_exafs
+    >>> from sklearn_xas.pretrained import nearest_training_spectra
+    >>> near = nearest_training_spectra(load_prototype_exafs(elements=["Cu"])[:1])
+    >>> near[["query", "rank"]].values.tolist()
+    [[0, 1], [0, 2], [0, 3]]
+    """
+    from pymatgen.core import Element
+
+    frame = to_chi(data)
+    pipe = load_pretrained(model).model
+    final = pipe.steps[-1][1]
+    if not hasattr(final, "nearest_training_rows"):
+        raise ValueError(f"model {model!r} keeps no training rows ({type(final).__name__}).")
+    names = [str(n) for n in pipe[:-1].get_feature_names_out()]
+    kcols = [i for i, n in enumerate(names) if "__chi_k" in n]
+    weighters = [v for v in pipe.get_params().values() if isinstance(v, KWeighter)]
+    if not kcols or "element__Z" not in names or len(weighters) != 1:
+        raise ValueError(f"model {model!r} has no k-weighted chi(k) and absorber Z features.")
+    k = np.array([float(names[i].rsplit("chi_k", 1)[1]) for i in kcols])
+    weight = k ** float(weighters[0].kweight)
+    dist, rows = final.nearest_training_rows(pipe[:-1].transform(frame), n_neighbors)
+    out = []
+    for q, (d_row, r_rows) in enumerate(zip(dist, rows)):
+        query = frame.iloc[q]
+        for rank, (d, r) in enumerate(zip(d_row, r_rows), start=1):
+            z = int(round(r[names.index("element__Z")]))
+            out.append(dict(
+                material_id=f"training neighbour {rank} of {query['material_id']}",
+                absorbing_index=0, absorbing_element=Element.from_Z(z).symbol,
+                # the training sets' edges (model cards): K up to Z = 56, L3 above
+                edge="K" if z <= 56 else "L3", spectrum_type="EXAFS", structure=None, x=k,
+                y=r[kcols] / weight, query=q, rank=rank, distance=float(d)))
+    return pd.DataFrame(out)
