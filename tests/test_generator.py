@@ -6,6 +6,7 @@ from pymatgen.core import Element, Lattice, Structure
 
 from sklearn_xas.simulate import (
     DISORDER_RANGES,
+    ELEMENT_POLYMORPHS,
     generate_structures,
     relax_structures,
     sample_disorder,
@@ -34,6 +35,28 @@ def test_generator_spreads_elements_before_repeating(first_300):
     assert max(counts.values()) <= 4 * np.median(list(counts.values()))
     kinds = {g.prototype for g in first_300}
     assert {"rocksalt", "nias", "l12", "perovskite", "b2"} <= kinds
+
+
+def test_polymorphs_put_each_metal_in_the_other_close_packings(first_300):
+    gens = generate_structures(10**4, polymorphs=True, prototypes=ELEMENT_POLYMORPHS)
+    assert {g.prototype for g in gens} == set(ELEMENT_POLYMORPHS)
+    by_element = {}
+    for g in gens:
+        by_element.setdefault(g.species[0], []).append(g)
+    for el in ("Cu", "Fe", "Ti", "Au"):  # fcc, bcc, hcp and fcc metals: all three
+        assert sorted(g.prototype for g in by_element[el]) == ["bcc", "fcc", "hcp"]
+        own = [g for g in by_element[el] if "polymorph" not in g.rule]
+        assert len(own) == 1 and all(len(g.structure.composition) == 1
+                                     for g in by_element[el])
+    cu_bcc = next(g for g in by_element["Cu"] if g.prototype == "bcc")
+    assert cu_bcc.rule == "bcc Cu (polymorph; own: fcc)"
+    assert "O" not in by_element and "C" not in {g.species[0] for g in gens
+                                                  if g.prototype != "diamond"}
+    # without polymorphs the candidate list, hence the main set's plan, is unchanged
+    assert [g.material_id for g in generate_structures(300, polymorphs=False)] == [
+        g.material_id for g in first_300]
+    assert {g.prototype for g in generate_structures(50, prototypes=["rocksalt"])} == {
+        "rocksalt"}
 
 
 def test_ionic_candidates_balance_charge():

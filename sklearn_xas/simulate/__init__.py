@@ -31,6 +31,7 @@ from ._feff10 import (
 )
 from ._generator import (
     DISORDER_RANGES,
+    ELEMENT_POLYMORPHS,
     GeneratedStructure,
     generate_structures,
     relax_structures,
@@ -42,6 +43,7 @@ __all__ = [
     "DEFAULT_CORE_HOLE",
     "DEFAULT_FMS_RADIUS",
     "DEFAULT_K",
+    "ELEMENT_POLYMORPHS",
     "DEFAULT_K_GRID",
     "DEFAULT_SCF_RADIUS",
     "DISORDER_RANGES",

@@ -152,7 +152,11 @@ def _ionic_radius(el, charge, cn):
     return None
 
 
-def _candidates(max_z, include_radioactive):
+#: The elemental structures of ``generate_structures(polymorphs=True)``.
+ELEMENT_POLYMORPHS = ("fcc", "bcc", "hcp")
+
+
+def _candidates(max_z, include_radioactive, polymorphs=False):
     """Every (prototype, species, bonds, rule) the rules allow."""
     elements = [e for e in _elements(max_z) if include_radioactive or e not in EXCLUDED]
     cations = [e for e in elements if e not in GENERATOR_ANIONS or e in ("Sb", "As", "P")]
@@ -216,12 +220,17 @@ def _candidates(max_z, include_radioactive):
                 cands.append((name, (a, b), [(a, b, ra + rb)], f"{name} {a} {b}"))
     known = {el: name for name, els in ELEMENTAL.items() for el in els}
     for el in elements:
-        name = known.get(el, DEFAULT_ELEMENT_PROTOTYPE)
-        r = _atomic_radius(el) if name == "diamond" else _metallic_radius(el)
-        if r is None or (el in GENERATOR_ANIONS and el not in known):
-            continue
-        d = 2 * r * (0.97 if name == "bcc" else 1.0)
-        cands.append((name, (el,), [(el, el, d)], f"{name} {el}"))
+        own = known.get(el, DEFAULT_ELEMENT_PROTOTYPE)
+        names = [own]
+        if polymorphs and _metallic_radius(el) is not None and el not in GENERATOR_ANIONS:
+            names += [n for n in ELEMENT_POLYMORPHS if n != own]
+        for name in names:
+            r = _atomic_radius(el) if name == "diamond" else _metallic_radius(el)
+            if r is None or (el in GENERATOR_ANIONS and el not in known):
+                continue
+            d = 2 * r * (0.97 if name == "bcc" else 1.0)
+            rule = f"{name} {el}" + ("" if name == own else f" (polymorph; own: {own})")
+            cands.append((name, (el,), [(el, el, d)], rule))
     return cands
 
 
@@ -258,7 +267,7 @@ def _formula(name, species):
 
 
 def generate_structures(n_structures, *, seed=0, max_z=94, include_radioactive=True,
-                        elements=None):
+                        elements=None, prototypes=None, polymorphs=False):
     """Prototype crystals spread over the periodic table, deterministic from a seed.
 
     Candidates come from textbook structure types: one elemental cell per element
@@ -290,6 +299,13 @@ def generate_structures(n_structures, *, seed=0, max_z=94, include_radioactive=T
         Keep Tc, Pm, Po, At, Fr, Ra, Ac, Pa, Np, Pu (measured at beamlines too).
     elements : iterable of str, optional
         Keep only structures made of these elements.
+    prototypes : iterable of str, optional
+        Keep only these structure types (``"fcc"``, ``"rocksalt"``, ...).
+    polymorphs : bool, default=False
+        Also offer every metal in the close-packed structures it does not take
+        (:data:`ELEMENT_POLYMORPHS`: fcc, bcc, hcp), so that "an atom among its own
+        kind" is seen in more than one packing per element. ``False`` gives the
+        documented default candidate list (one elemental cell per element).
 
     Returns
     -------
@@ -303,10 +319,13 @@ def generate_structures(n_structures, *, seed=0, max_z=94, include_radioactive=T
     >>> sorted(g.material_id for g in gen)
     ['gen-b2-NaZn', 'gen-bcc-Na', 'gen-nias-ZnS']
     """
-    cands = _candidates(int(max_z), include_radioactive)
+    cands = _candidates(int(max_z), include_radioactive, polymorphs)
     if elements is not None:
         allowed = set(elements)
         cands = [c for c in cands if set(c[1]) <= allowed]
+    if prototypes is not None:
+        kinds = set(prototypes)
+        cands = [c for c in cands if c[0] in kinds]
     rng = np.random.default_rng(seed)
     remaining = [cands[i] for i in rng.permutation(len(cands))]
     counts, per_class = {}, dict.fromkeys(CLASS_WEIGHTS, 0)
