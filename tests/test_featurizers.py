@@ -21,6 +21,7 @@ from sklearn_xas.featurizers import (
     AbsorberElementEncoder,
     AbsorberRDFFeaturizer,
     AbsorberSiteFeaturizer,
+    AbsorberSOAPFeaturizer,
     CHGNetSiteEmbedder,
     clear_feature_cache,
     scalar_property_table,
@@ -104,6 +105,7 @@ def counting():
 ALL_FEATURIZERS = [
     lambda: AbsorberSiteFeaturizer([CountingFeaturizer()]),
     lambda: AbsorberRDFFeaturizer(),
+    lambda: AbsorberSOAPFeaturizer(),
     lambda: CHGNetSiteEmbedder(device="cpu"),
     lambda: AbsorberElementEncoder(),
 ]
@@ -397,6 +399,28 @@ def test_rdf_rejects_unknown_property(nacl_data):
 
 
 @pytest.mark.slow  # starting a 2-process cluster takes 10-30 s on a busy machine
+def test_soap_sees_geometry_not_species(nacl):
+    """Species-blind: NaCl and KCl-sized-as-NaCl are one geometry; a strained cell, or
+    the other site of a different lattice, is not; and it agrees with dscribe."""
+    from dscribe.descriptors import SOAP
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    soap = AbsorberSOAPFeaturizer(r_cut=5.0, n_max=4, l_max=3).fit([(nacl, 0)])
+    relabelled = nacl.copy()
+    relabelled.replace_species({"Na": "K", "Cl": "Br"})
+    strained = nacl.copy()
+    strained.scale_lattice(nacl.volume * 1.1)
+    a, b, c = soap.transform([(nacl, 0), (relabelled, 0), (strained, 0)])
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert np.abs(a - c).max() > 1e-2 * np.abs(a).max()
+    assert a.shape == (len(soap.get_feature_names_out()),) == (4 * 5 // 2 * 4,)
+    atoms = AseAtomsAdaptor.get_atoms(nacl)
+    atoms.set_atomic_numbers([1] * len(atoms))
+    ref = SOAP(species=["H"], periodic=True, r_cut=5.0, n_max=4, l_max=3,
+               sigma=0.5).create(atoms, centers=[0])[0]
+    np.testing.assert_allclose(a, ref, rtol=1e-6)
+
+
 def test_dask_backend_gives_the_local_matrix(cu):
     distributed = pytest.importorskip("distributed")
     rdf = AbsorberRDFFeaturizer(angular=True).fit(cu)

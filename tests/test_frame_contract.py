@@ -17,6 +17,7 @@ from sklearn_xas.featurizers import (
     AbsorberElementEncoder,
     AbsorberRDFFeaturizer,
     AbsorberSiteFeaturizer,
+    AbsorberSOAPFeaturizer,
     CHGNetSiteEmbedder,
 )
 from sklearn_xas.metrics import exact_set_scorer
@@ -56,6 +57,8 @@ CASES = {
         "mu", ("exafsextractor__kstep", [0.05, 0.1])),
     "AbsorberRDFFeaturizer": (lambda: make_pipeline(AbsorberRDFFeaturizer(), Ridge()),
                               "exafs", ("absorberrdffeaturizer__sigma", [0.1, 0.2])),
+    "AbsorberSOAPFeaturizer": (lambda: make_pipeline(AbsorberSOAPFeaturizer(), Ridge()),
+                               "exafs", ("absorbersoapfeaturizer__n_max", [4, 6])),
     "AbsorberSiteFeaturizer": (
         lambda: make_pipeline(AbsorberSiteFeaturizer([_agni()], n_jobs=1), Ridge()),
         "exafs", ("ridge__alpha", [0.1, 1.0])),

@@ -102,7 +102,9 @@ def test_forward_default_recipe_uses_chgnet_embedding(cu):
     assert union.named_transformers["chgnet"].layer == CHGNET_LAYERS
     pipe.fit(frame, Y)
     n_rdf = len(union.named_transformers["rdf"].get_feature_names_out())
-    assert pipe[:-1].transform(frame).shape == (16, 64 * len(CHGNET_LAYERS) + n_rdf)
+    n_soap = len(union.named_transformers["soap"].get_feature_names_out())
+    assert n_soap == 105  # n_max 6, l_max 4, one species
+    assert pipe[:-1].transform(frame).shape == (16, 64 * len(CHGNET_LAYERS) + n_rdf + n_soap)
     pred = pipe.predict(frame)
     assert pred.shape == Y.shape and np.isfinite(pred).all()
 

@@ -10,6 +10,8 @@ columns:
   an opt-in cache;
 - :class:`AbsorberRDFFeaturizer`: the project's fast element-weighted, smeared
   radial distribution around the absorber;
+- :class:`AbsorberSOAPFeaturizer`: dscribe's SOAP around the absorber, blind to the
+  species (the geometry of the neighbourhood);
 - :class:`CHGNetSiteEmbedder`: the absorbing site's embedding from the pretrained
   CHGNet potential (its weights ship in CHGNet's wheel, a core dependency);
 - :class:`AbsorberElementEncoder`: the absorbing element (and edge) as element
@@ -43,6 +45,7 @@ from ._element import (
 from ._embedding import CHGNetSiteEmbedder
 from ._rdf import AbsorberRDFFeaturizer
 from ._site import AbsorberSiteFeaturizer
+from ._soap import AbsorberSOAPFeaturizer
 
 __all__ = [
     "DEFAULT_PROPERTIES",
@@ -51,6 +54,7 @@ __all__ = [
     "SCALAR_PROPERTIES",
     "AbsorberElementEncoder",
     "AbsorberRDFFeaturizer",
+    "AbsorberSOAPFeaturizer",
     "AbsorberSiteFeaturizer",
     "CHGNetSiteEmbedder",
     "clear_feature_cache",

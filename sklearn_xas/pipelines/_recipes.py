@@ -2,7 +2,8 @@
 
 Forward (structure -> spectrum)::
 
-    frame --> [CHGNet embedding | radial distribution] --> StandardScaler --> SpectrumRegressor
+    frame --> [CHGNet embedding | radial distribution | SOAP] --> StandardScaler
+          --> SpectrumRegressor
 
 Inverse (spectrum -> structure)::
 
@@ -30,7 +31,12 @@ from ..estimators import (
     SpectrumRegressor,
 )
 from ..exceptions import XASDataError
-from ..featurizers import AbsorberElementEncoder, AbsorberRDFFeaturizer, CHGNetSiteEmbedder
+from ..featurizers import (
+    AbsorberElementEncoder,
+    AbsorberRDFFeaturizer,
+    AbsorberSOAPFeaturizer,
+    CHGNetSiteEmbedder,
+)
 from ..preprocessing import (
     ChiFourierTransform,
     ChiWaveletTransform,
@@ -393,7 +399,8 @@ def make_spectrum_pipeline(*, featurizer=None, **params):
         embedding, all five stages (:class:`~sklearn_xas.featurizers.CHGNetSiteEmbedder`
         with ``layer=CHGNET_LAYERS``, on the regressor's ``device``) beside its
         element-weighted radial distribution
-        (:class:`~sklearn_xas.featurizers.AbsorberRDFFeaturizer`).
+        (:class:`~sklearn_xas.featurizers.AbsorberRDFFeaturizer`) and its species-blind
+        SOAP (:class:`~sklearn_xas.featurizers.AbsorberSOAPFeaturizer`).
     **params
         Parameters of :class:`~sklearn_xas.estimators.SpectrumRegressor`; its
         ``n_ensemble`` defaults here to 5 networks.
@@ -410,8 +417,10 @@ def make_spectrum_pipeline(*, featurizer=None, **params):
     training split, scored on its validation split), eta, the median per-spectrum
     MSE of the training-mean spectrum over that of the model, was 6.4 for one
     network on the CHGNet embedding alone, 6.8 with the radial distribution beside
-    it, and 7.2 for the average of 5 networks (members 6.1-6.8). OmniXAS's Cu FEFF
-    expert model reached 5.19 on its test split.
+    it, and 7.2 for the average of 5 networks (members 6.1-6.8); the species-blind
+    SOAP beside them took the average of 5 from 7.19 to 7.54 (and from 11.24 to 12.71
+    on an inner split of the training list; ``benchmarks/script_forward_experiments.py``).
+    OmniXAS's Cu FEFF expert model reached 5.19 on its test split.
 
     Examples
     --------
@@ -428,6 +437,7 @@ def make_spectrum_pipeline(*, featurizer=None, **params):
             [
                 ("chgnet", CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=regressor.device)),
                 ("rdf", AbsorberRDFFeaturizer()),
+                ("soap", AbsorberSOAPFeaturizer()),
             ]
         )
     return Pipeline(

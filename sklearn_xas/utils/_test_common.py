@@ -123,6 +123,10 @@ FRAME_INPUT_ESTIMATORS = {
         "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
         "tested in tests/test_featurizers.py"
     ),
+    "AbsorberSOAPFeaturizer": (
+        "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
+        "tested in tests/test_featurizers.py"
+    ),
     "AbsorberSiteFeaturizer": (
         "X is the frame (structure, absorbing_index) or (structure, index) pairs, and it "
         "needs matminer featurizers as a parameter; tested in tests/test_featurizers.py"
