@@ -1,0 +1,254 @@
+"""What each representation and model change adds to the forward recipe (Cu K-edge XANES).
+
+Run from the project root (low priority on a shared machine)::
+
+    nice python benchmarks/script_forward_experiments.py [--features] [--variants a,b]
+        [--cache-dir DIR] [--out benchmarks/results/forward_experiments.csv]
+
+Data and scoring are those of ``script_accuracy.py``'s forward part: OmniXAS's Cu K-edge
+FEFF XANES on its grid and scale, fit on ``splits/Cu_FEFF_train.txt``, eta on
+``splits/Cu_FEFF_val.txt``. Every variant is also scored on an inner split of the training
+list (``GroupShuffleSplit`` by material, 15 %, seed 0: fit on the rest), the split on which
+choices are made; the validation figure is reported beside it.
+
+Features are computed once per representation and cached under ``--cache-dir`` as arrays
+(CHGNet's five stages, the element-weighted radial distribution, absorber-centred SOAP
+from dscribe), so that a variant costs only its fit. Without the shared data the script
+says so and exits with status 0.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from script_accuracy import CU_ARCHIVE, cu_split, load_tree, omnixas_targets  # noqa: E402
+
+from sklearn_xas.metrics import eta_score  # noqa: E402
+
+
+def soap_features(frame, *, r_cut=6.0, n_max=6, l_max=4, sigma=0.5, compression="mu1nu1"):
+    """Absorber-centred SOAP (dscribe) of every row; species: all elements of the frame."""
+    from dscribe.descriptors import SOAP
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    species = sorted({el.symbol for s in frame["structure"] for el in s.composition.elements})
+    soap = SOAP(species=species, periodic=True, r_cut=r_cut, n_max=n_max, l_max=l_max,
+                sigma=sigma, compression={"mode": compression}, sparse=False)
+    out = []
+    for s, i in zip(frame["structure"], frame["absorbing_index"]):
+        atoms = AseAtomsAdaptor.get_atoms(s)
+        out.append(soap.create(atoms, centers=[int(i)])[0])
+    return np.asarray(out, dtype=np.float32), species
+
+
+def features(name, frame, cache_dir):
+    """(n_rows, n_features) of one representation, cached as ``<name>.npy``."""
+    path = cache_dir / f"{name}.npy"
+    if path.is_file():
+        return np.load(path)
+    t0 = time.perf_counter()
+    if name == "chgnet":
+        from sklearn_xas.featurizers import CHGNetSiteEmbedder
+        from sklearn_xas.pipelines import CHGNET_LAYERS
+
+        X = CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device="cpu",
+                               cache=str(cache_dir / "chgnet-cache")).fit_transform(frame)
+    elif name == "rdf":
+        from sklearn_xas.featurizers import AbsorberRDFFeaturizer
+
+        X = AbsorberRDFFeaturizer().fit_transform(frame)
+    elif name == "rdf_angular":
+        from sklearn_xas.featurizers import AbsorberRDFFeaturizer
+
+        X = AbsorberRDFFeaturizer(angular=True).fit_transform(frame)
+    elif name == "cnnf":
+        from matminer.featurizers.site import CrystalNNFingerprint
+
+        from sklearn_xas.featurizers import AbsorberSiteFeaturizer
+
+        X = AbsorberSiteFeaturizer([CrystalNNFingerprint.from_preset("ops")],
+                                   n_jobs=1).fit_transform(frame)
+    elif name.startswith("soap"):
+        kw = {"soap": {}, "soap_mu2": {"compression": "mu2"},
+              "soap_small": {"n_max": 4, "l_max": 3, "r_cut": 5.0}}[name]
+        X, _ = soap_features(frame, **kw)
+    else:
+        raise ValueError(name)
+    X = np.asarray(X, dtype=np.float32)
+    np.save(path, X)
+    print(f"  {name}: {X.shape} in {time.perf_counter() - t0:.0f} s", flush=True)
+    return X
+
+
+#: Feature sets: which cached representations are stacked side by side.
+FEATURE_SETS = {
+    "chgnet": ("chgnet",),
+    "chgnet+rdf": ("chgnet", "rdf"),
+    "chgnet+rdf_angular": ("chgnet", "rdf_angular"),
+    "chgnet+rdf+soap_small": ("chgnet", "rdf", "soap_small"),
+    "chgnet+soap_small": ("chgnet", "soap_small"),
+    "chgnet+rdf+soap_mu2": ("chgnet", "rdf", "soap_mu2"),
+    "chgnet+rdf+soap": ("chgnet", "rdf", "soap"),
+    "soap": ("soap",),
+    "rdf+soap_small": ("rdf", "soap_small"),
+    "chgnet+rdf+cnnf": ("chgnet", "rdf", "cnnf"),
+    "chgnet+rdf+soap_mu2+cnnf": ("chgnet", "rdf", "soap_mu2", "cnnf"),
+}
+
+#: Variants: (feature set, SpectrumRegressor parameters). "default" is the recipe's
+#: regressor with one network (members of the 5-network default are scored as such).
+VARIANTS = {
+    "default-1": ("chgnet+rdf", {}),
+    "chgnet-1": ("chgnet", {}),
+    "angular-1": ("chgnet+rdf_angular", {}),
+    "soap_small-1": ("chgnet+rdf+soap_small", {}),
+    "soap_mu2-1": ("chgnet+rdf+soap_mu2", {}),
+    "soap-1": ("chgnet+rdf+soap", {}),
+    "soap_only-1": ("soap", {}),
+    "nochgnet-1": ("rdf+soap_small", {}),
+    "wide-1": ("chgnet+rdf", {"hidden_layer_sizes": (1024, 1024)}),
+    "deep-1": ("chgnet+rdf", {"hidden_layer_sizes": (512, 512, 512)}),
+    "dropout3-1": ("chgnet+rdf", {"dropout": 0.3}),
+    "deriv-1": ("chgnet+rdf", {"derivative_weight": 0.5}),
+    "cosine-1": ("chgnet+rdf", {"lr_schedule": "cosine", "max_epochs": 300}),
+    "wd3-1": ("chgnet+rdf", {"weight_decay": 1e-2}),
+    "bs32-1": ("chgnet+rdf", {"batch_size": 32}),
+    "default-5": ("chgnet+rdf", {"n_ensemble": 5}),
+    "soap_mu2-5": ("chgnet+rdf+soap_mu2", {"n_ensemble": 5}),
+    "cnnf-1": ("chgnet+rdf+cnnf", {}),
+    "cnnf_soap-1": ("chgnet+rdf+soap_mu2+cnnf", {}),
+    "cnnf_soap-5": ("chgnet+rdf+soap_mu2+cnnf", {"n_ensemble": 5}),
+}
+
+
+#: What each variant changes, for the results page.
+DESCRIPTIONS = {
+    "default-1": "the recipe's features (CHGNet 5 stages + RDF), one network",
+    "chgnet-1": "CHGNet embedding alone",
+    "angular-1": "+ first-shell bond-angle terms in the RDF",
+    "soap_small-1": "+ SOAP (dscribe; n_max 4, l_max 3, r_cut 5, one channel per element)",
+    "soap_mu2-1": "+ species-blind SOAP (dscribe, n_max 6, l_max 4, r_cut 6, mu2)",
+    "soap-1": "+ SOAP (n_max 6, l_max 4, one channel per element)",
+    "soap_only-1": "SOAP alone",
+    "nochgnet-1": "RDF + SOAP, no CHGNet",
+    "wide-1": "(1024, 1024) hidden units",
+    "deep-1": "three hidden layers of 512",
+    "dropout3-1": "dropout 0.3",
+    "deriv-1": "loss + 0.5 x MSE of the first derivative",
+    "cosine-1": "cosine learning-rate schedule, 300 epochs",
+    "wd3-1": "weight decay 1e-2",
+    "bs32-1": "batch size 32",
+    "default-5": "the default recipe: 5 networks averaged",
+    "soap_mu2-5": "+ species-blind SOAP, 5 networks averaged",
+    "cnnf-1": "+ CrystalNN site fingerprint (matminer, ops preset: local geometry)",
+    "cnnf_soap-1": "+ species-blind SOAP + CrystalNN fingerprint",
+    "cnnf_soap-5": "+ species-blind SOAP + CrystalNN fingerprint, 5 networks averaged",
+}
+
+
+def write_rst(table, path):
+    """The table of variants for the results page (reStructuredText)."""
+    from _accuracy_report import list_table
+
+    table = table.sort_values(["variant", "seed"])
+    rows = [[r.variant, DESCRIPTIONS.get(r.variant, r.params), str(r.n_features),
+             f"{r.eta_inner:.2f}", f"{r.eta_val:.2f}", f"{r.fit_s_val:.0f}"]
+            for r in table.itertuples()]
+    lines = [
+        ".. rubric:: Forward: what each representation and model change adds", "",
+        "Cu K-edge FEFF XANES on OmniXAS's grid and scale; each variant fitted on an "
+        "inner split of OmniXAS's training list (85 % of its materials) and scored on "
+        "the rest (``eta inner``, where choices are made), then fitted on the whole "
+        "training list and scored on OmniXAS's validation list (``eta val``); one seed, "
+        "one network unless said (``benchmarks/script_forward_experiments.py``; fit "
+        "seconds on a shared 2-core machine, features from the cache).", "",
+    ]
+    lines += list_table("Forward variants: eta on the inner split and on the validation list",
+                        ["variant", "change", "features", "eta inner", "eta val", "fit (s)"],
+                        rows)
+    Path(path).write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
+    """Fit the variant on the inner split and on the full training list; two etas."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_xas.estimators import SpectrumRegressor
+
+    _, params = VARIANTS[name]
+    row = dict(variant=name, features=VARIANTS[name][0], params=repr(params), seed=seed,
+               n_features=X.shape[1])
+    for split, fit_idx, test_idx in (("inner", inner_fit, inner_val), ("val", train, val)):
+        model = make_pipeline(StandardScaler(), SpectrumRegressor(
+            device="cpu", random_state=seed, **{"n_ensemble": 1, **params}))
+        t0 = time.perf_counter()
+        model.fit(X[fit_idx], Y[fit_idx])
+        t1 = time.perf_counter()
+        pred = model.predict(X[test_idx])
+        row[f"eta_{split}"] = eta_score(Y[test_idx], pred, Y[fit_idx].mean(axis=0))
+        row[f"fit_s_{split}"] = t1 - t0
+        row[f"predict_s_{split}"] = time.perf_counter() - t1
+    return row
+
+
+def main(argv=None):
+    import pandas as pd
+    from sklearn.model_selection import GroupShuffleSplit
+
+    from sklearn_xas.utils._shared_data import shared_archive
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--seeds", default="0")
+    p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=HERE / "results" / "forward_experiments.csv")
+    p.add_argument("--rst", type=Path, default=HERE.parent / "doc" / "results"
+                   / "forward_experiments.rst")
+    args = p.parse_args(argv)
+    if shared_archive(CU_ARCHIVE) is None:
+        print(f"shared data ({CU_ARCHIVE}) not found: nothing to measure")
+        return 0
+    from sklearn_xas.datasets import get_data_home
+
+    cache_dir = args.cache_dir or Path(get_data_home()) / "forward-exp"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    root, frame = load_tree(CU_ARCHIVE, "XANES")
+    train, val = cu_split(frame, root)
+    rows = np.sort(np.concatenate([train, val]))
+    frame = frame.iloc[rows].reset_index(drop=True)
+    train, val = np.searchsorted(rows, train), np.searchsorted(rows, val)
+    Y = omnixas_targets(frame)
+    groups = frame["material_id"].to_numpy()[train]
+    gss = GroupShuffleSplit(n_splits=1, test_size=0.15, random_state=0)
+    a, b = next(gss.split(train, groups=groups))
+    inner_fit, inner_val = train[a], train[b]
+    print(f"{len(train)} train ({len(inner_fit)} inner fit / {len(inner_val)} inner val), "
+          f"{len(val)} val", flush=True)
+    done = pd.read_csv(args.out) if args.out.is_file() else pd.DataFrame()
+    for name in args.variants.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            if len(done) and ((done["variant"] == name) & (done["seed"] == seed)).any():
+                continue
+            X = np.hstack([features(f, frame, cache_dir)
+                           for f in FEATURE_SETS[VARIANTS[name][0]]]).astype(np.float32)
+            row = run_variant(name, X, Y, train, val, inner_fit, inner_val, seed)
+            print(f"  {name:16s} seed {seed}: eta inner {row['eta_inner']:.2f}  "
+                  f"val {row['eta_val']:.2f}  fit {row['fit_s_val']:.0f} s", flush=True)
+            done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            done.to_csv(args.out, index=False)
+    if len(done):
+        print(f"wrote {write_rst(done, args.rst)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
