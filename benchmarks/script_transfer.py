@@ -37,7 +37,8 @@ first shell is a textbook value), turned into chi(k) by
 mean absolute error of the mean nearest-neighbour distance (A) and the exact-set
 accuracy of the first shell's neighbour elements. Writes ``transfer.csv`` (one line
 per training set and augmentation) and ``transfer_predictions.csv`` (one line per
-standard and model) into ``--out`` and prints the tables.
+standard and model) into ``--out``, the results page's table into ``--rst``, and
+prints the tables.
 """
 
 import argparse
@@ -239,6 +240,9 @@ def main(argv=None):
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(get_data_home()) / "transfer-cache")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--rst", type=Path,
+                        default=HERE.parent / "doc" / "results" / "transfer_table.rst",
+                        help="the results page's table")
     args = parser.parse_args(argv)
     grid = (args.grid[0], args.grid[1], int(args.grid[2]))
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -291,7 +295,7 @@ def main(argv=None):
     print("\n## Transfer to the measured standards\n")
     print(markdown(table))
     if "heldout_nn_mae" in table:
-        print(f"wrote {write_rst(table, args.out / 'transfer_table.rst')}")
+        print(f"wrote {write_rst(table, args.rst)}")
     return 0
 
 
