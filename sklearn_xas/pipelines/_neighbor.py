@@ -11,7 +11,7 @@ from ..featurizers._element import MAX_Z
 #: The label that stands for the absorbing atom's own element with ``relative_labels``.
 SELF_LABEL = "=absorber"
 
-ELEMENTS = tuple(Element.from_Z(z).symbol for z in range(1, MAX_Z + 1))
+_ELEMENTS = tuple(Element.from_Z(z).symbol for z in range(1, MAX_Z + 1))
 
 
 def _absorbers(X):
@@ -132,7 +132,7 @@ class NeighborTypePipeline(Pipeline):
         super().fit(X, relative, **params)
         inner = [str(c) for c in self.steps[-1][1].classes_]
         # any absorber's own element may be predicted: one column per element
-        own = set(ELEMENTS) if SELF_LABEL in inner else set()
+        own = set(_ELEMENTS) if SELF_LABEL in inner else set()
         self._absolute_classes = np.asarray(sorted((set(inner) - {SELF_LABEL}) | own),
                                             dtype=object)
         return self
@@ -145,8 +145,9 @@ class NeighborTypePipeline(Pipeline):
             return self._absolute_classes
         return self.steps[-1][1].classes_
 
-    def _to_absolute(self, values, X, combine):
-        """Inner columns (relative labels) -> columns of ``classes_``, per row."""
+    def _to_absolute(self, values, X):
+        """Inner columns (relative labels) -> columns of ``classes_``, per row; a row's
+        own element takes the larger of its column and :data:`SELF_LABEL`'s."""
         inner = [str(c) for c in self.steps[-1][1].classes_]
         index = {c: j for j, c in enumerate(self.classes_.tolist())}
         out = np.zeros((len(values), len(self.classes_)), dtype=values.dtype)
@@ -155,7 +156,7 @@ class NeighborTypePipeline(Pipeline):
         if SELF_LABEL in inner:
             own = values[:, inner.index(SELF_LABEL)]
             for i, a in enumerate(_absorbers(X)):
-                out[i, index[a]] = combine(out[i, index[a]], own[i])
+                out[i, index[a]] = max(out[i, index[a]], own[i])
         return out
 
     def predict(self, X, **params):
@@ -174,7 +175,7 @@ class NeighborTypePipeline(Pipeline):
         """
         check_is_fitted(self)
         Y = np.asarray(super().predict(X, **params))
-        return self._to_absolute(Y, X, np.maximum) if self.relative_labels else Y
+        return self._to_absolute(Y, X) if self.relative_labels else Y
 
     def predict_proba(self, X, **params):
         """Probability of each element of ``classes_`` among the neighbours.
@@ -195,7 +196,7 @@ class NeighborTypePipeline(Pipeline):
         """
         check_is_fitted(self)
         P = np.asarray(super().predict_proba(X, **params))
-        return self._to_absolute(P, X, np.maximum) if self.relative_labels else P
+        return self._to_absolute(P, X) if self.relative_labels else P
 
     def predict_labels(self, X):
         """The predicted neighbour elements of each row, sorted.
