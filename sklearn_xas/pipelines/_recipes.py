@@ -488,7 +488,10 @@ def make_neighbor_type_pipeline(
     **params
         Parameters of :class:`~sklearn_xas.estimators.NeighborTypeClassifier`. Its
         ``n_spectrum_features`` defaults here to every column but the element
-        encoding (what the ``"cnn"`` backend convolves over).
+        encoding (what the ``"cnn"`` backend convolves over), and its ``n_ensemble``
+        to 5 networks: on the held-out sets above (``"k+r+w"``) 5 networks scored
+        0.76 and 0.30 against 0.75 and 0.30 for one, and on the 30 shared measured
+        standards 0.83 against 0.63 (metal foils no longer called Ni or Cr).
 
     Returns
     -------
@@ -505,6 +508,7 @@ def make_neighbor_type_pipeline(
     features = _inverse_features(kind, xanes_grid, exafs_grid, exafs_features, element_encoding)
     if element_encoding:
         params.setdefault("n_spectrum_features", -_element_width())
+    params.setdefault("n_ensemble", 5)
     return NeighborTypePipeline(
         [("features", features), ("classify", NeighborTypeClassifier(**params))],
         relative_labels=relative_labels,
