@@ -93,7 +93,8 @@ def cmd_demo(args):
     print_table(result.table.itertuples(index=False), result.table.columns)
     if result.measured is not None:
         print("Shipped models on measured example spectra (sklearn-xas predict FILE):")
-        print(result.measured.drop(columns=["note"]).to_string(index=False) + "\n")
+        _print_answer(result.measured)
+        print()
     print(f"Written to {Path(args.out).resolve()}: "
           + ", ".join(Path(p).name for p in result.files))
     return 0
@@ -136,6 +137,17 @@ def _model_and_data(args, paths):
     return tm, data
 
 
+def _print_answer(table, rest=None):
+    """The leading columns of :func:`~sklearn_xas.pretrained.describe_sites`' answer;
+    ``rest`` says where the other columns are."""
+    from .pretrained import ANSWER_COLUMNS
+
+    shown = [c for c in ANSWER_COLUMNS if c in table]
+    print(table[shown].to_string(index=False, max_colwidth=60, float_format="{:.3f}".format))
+    if rest:
+        print(f"({', '.join(c for c in table if c not in shown)}: {rest})")
+
+
 def cmd_predict(args):
     report = _reporter(args.quiet)
     if args.data is None and not args.inputs:
@@ -146,7 +158,7 @@ def cmd_predict(args):
 
         report(f"loaded {data!r}; asking the shipped models ...")
         out = describe_sites(data)
-        print(out.to_string(index=False, max_colwidth=60))
+        _print_answer(out, rest="in the --out table" if args.out else "with --out FILE")
         if args.plot:
             from .plotting import plot_measured_chi
             from .pretrained import nearest_training_spectra

@@ -26,7 +26,7 @@ ALLOWED = {
     "pipelines": {"exceptions", "_core", "utils", "preprocessing", "featurizers",
                   "estimators", "targets", "metrics"},
     "pretrained": {"exceptions", "_core", "utils", "datasets", "preprocessing", "featurizers",
-                   "estimators", "pipelines", "targets", "metrics"},
+                   "estimators", "pipelines", "targets", "metrics", "simulate"},
 }
 #: Tools that sit above everything: the command line and its demo, the top-level lazy names,
 #: and the developer tools that list every estimator.

@@ -27,6 +27,8 @@ from ._model import (
     train_model,
 )
 from ._shipped import (
+    ANSWER_COLUMNS,
+    FIT_CANDIDATES,
     MODELS_DIR,
     describe_sites,
     list_models,
@@ -36,6 +38,8 @@ from ._shipped import (
 )
 
 __all__ = [
+    "ANSWER_COLUMNS",
+    "FIT_CANDIDATES",
     "FORMAT_VERSION",
     "MODELS_DIR",
     "MODEL_FORMAT",

@@ -8,6 +8,7 @@ by the project's own code are shipped.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ..pipelines import (
     make_nn_distance_pipeline,
 )
 from ..preprocessing import EXAFSExtractor, KWeighter
+from ..simulate import FeffError, fit_first_shell
 from ._model import load_model
 
 #: Where the shipped models live.
@@ -29,6 +31,15 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 #: The k grid (1/Angstrom) of the shipped inverse models: measured spectra usually
 #: reach k = 11; one that ends earlier is zero-filled beyond its end (and flagged).
 SHIPPED_K_GRID = (3.0, 11.0, 161)
+#: The leading columns of :func:`describe_sites`, the answer first (the fit's details
+#: and notes follow).
+ANSWER_COLUMNS = ("material_id", "absorbing_element", "edge", "neighbor_types",
+                  "neighbor_probabilities", "mean_nn_distance", "distance_source",
+                  "model_nn_distance", "distance_low", "distance_high", "coordination_number",
+                  "coordination_probability", "in_domain")
+#: The most probable neighbour elements :func:`describe_sites` tries, in turn, for the
+#: path of its first-shell fit (the first accepted fit wins).
+FIT_CANDIDATES = 2
 
 
 def make_shipped_pipeline(task, *, k_grid=SHIPPED_K_GRID, **params):
@@ -176,8 +187,16 @@ def to_chi(data, *, kmax=None):
 
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
                    distance_model="nn-distance-exafs",
-                   coordination_model="auto", min_probability=0.3):
+                   coordination_model="auto", min_probability=0.3, refine="auto"):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
+
+    The models answer from the whole chi(k); with ``refine``, the distance is then
+    refined by a first-shell fit of chi(k) (:func:`sklearn_xas.simulate.fit_first_shell`:
+    one FEFF6L path of the most probable neighbour element, started at the model's
+    distance), the way an EXAFS analyst would. A fit whose R-factor exceeds
+    :data:`~sklearn_xas.simulate.MAX_R_FACTOR` is tried again with the next most
+    probable element (:data:`FIT_CANDIDATES` in all); without an accepted fit the
+    model's distance stays.
 
     Parameters
     ----------
@@ -192,6 +211,11 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         number is left out), ``None`` leaves it out.
     min_probability : float, default=0.3
         Neighbour elements listed with their probability are those above this.
+    refine : {"auto", True, False}, default="auto"
+        Refine the distance by a first-shell fit: ``"auto"`` where xraylarch (the
+        ``simulate`` extra, which provides FEFF6L and the fit) is installed, ``True``
+        always (an error without it), ``False`` never. The column
+        ``distance_source`` says which distance each row reports.
 
     Returns
     -------
@@ -204,7 +228,12 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         the distance model provides them, ``distance_low``/``distance_high`` (its 90%
         interval) and ``in_domain`` (False for spectra unlike the training set), and,
         with ``coordination_model``, ``coordination_number`` and its calibrated
-        probability ``coordination_probability``.
+        probability ``coordination_probability``. ``mean_nn_distance`` is the refined
+        distance where a fit was accepted (``distance_source`` is ``"first-shell fit"``,
+        else ``"model"`` or why not); ``model_nn_distance`` is the model's, and
+        ``distance_low``/``distance_high`` its interval; the fit adds
+        ``fit_neighbor`` (the path's scatterer), ``fit_distance_std`` (statistical
+        error), ``fit_r_factor``, ``fit_amplitude`` (N S0^2) and ``fit_sigma2``.
 
     Examples
     --------
@@ -218,11 +247,11 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     dist = load_pretrained(distance_model)
     out = frame[["material_id", "absorbing_element", "edge"]].reset_index(drop=True)
     out["neighbor_types"] = [" ".join(t) for t in types.predict_labels(frame)]
-    proba = types.model.predict_proba(frame)
-    classes = types.classes_
+    proba_types = np.asarray(types.model.predict_proba(frame))
     out["neighbor_probabilities"] = [
-        {c: round(float(p), 3) for c, p in sorted(zip(classes, row), key=lambda t: -t[1])
-         if p >= min_probability} for row in np.asarray(proba)]
+        {c: round(float(p), 3) for c, p in sorted(zip(types.classes_, row),
+                                                  key=lambda t: -t[1])
+         if p >= min_probability} for row in proba_types]
     out["mean_nn_distance"] = np.asarray(dist.predict(frame), dtype=float)
     out["k_max"] = [float(np.max(x)) for x in frame["x"]]
     end = dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[1]
@@ -244,7 +273,53 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         classes = np.asarray(cn.model.classes_)
         out["coordination_number"] = classes[np.argmax(proba, axis=1)].astype(int)
         out["coordination_probability"] = np.round(proba.max(axis=1), 3)
-    return out
+    out["model_nn_distance"] = out["mean_nn_distance"]
+    if refine == "auto":
+        refine = importlib.util.find_spec("larch") is not None
+    if refine not in (True, False):
+        raise ValueError(f"refine must be 'auto', True or False, got {refine!r}.")
+    out["distance_source"] = "model"
+    if refine:
+        k_range = tuple(dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[:2])
+        ranked = np.asarray(types.classes_)[np.argsort(-proba_types, axis=1)[:, :FIT_CANDIDATES]]
+        _refine_distances(frame, out, ranked.tolist(), k_range)
+    first = [c for c in ANSWER_COLUMNS if c in out]
+    return out[first + [c for c in out if c not in first]]
+
+
+def _refine_distances(frame, out, candidates, k_range):
+    """First-shell fits of each row's chi(k) into ``out`` (in place).
+
+    ``candidates[i]``: the neighbour elements to try for row ``i``, most probable
+    first; the first accepted fit wins.
+    """
+    fits = []
+    for i, (k, chi) in enumerate(zip(frame["x"], frame["y"])):
+        coordination = out.at[i, "coordination_number"] if "coordination_number" in out else 6
+        fit, why = None, None
+        for neighbor in candidates[i]:
+            try:
+                trial = fit_first_shell(k, chi, out.at[i, "absorbing_element"], neighbor,
+                                        out.at[i, "model_nn_distance"], edge=out.at[i, "edge"],
+                                        coordination=coordination, k_range=k_range)
+            except (ValueError, FeffError) as exc:
+                why = f"no fit: {exc}"
+                continue
+            if fit is None or trial.r_factor < fit.r_factor:
+                fit = trial
+            if trial.accepted:
+                break
+        fits.append(fit)
+        if fit is not None and fit.accepted:
+            out.at[i, "mean_nn_distance"] = fit.distance
+            out.at[i, "distance_source"] = "first-shell fit"
+        else:
+            why = why if fit is None else f"fit R-factor {fit.r_factor:.2f}"
+            out.at[i, "distance_source"] = f"model ({why})"
+    for column, attr in [("fit_neighbor", "neighbor"), ("fit_distance_std", "distance_std"),
+                         ("fit_r_factor", "r_factor"), ("fit_amplitude", "amplitude"),
+                         ("fit_sigma2", "sigma2")]:
+        out[column] = [getattr(f, attr) if f is not None else None for f in fits]
 
 
 def nearest_training_spectra(data, *, n_neighbors=3, model="nn-distance-exafs"):

@@ -7,7 +7,9 @@ EXAFS chi(k) comes from FEFF6L (bundled with the optional xraylarch, ``pip insta
 feff10-rs (``pip install 'sklearn-xas[xanes]'``; based on FEFF10):
 :func:`simulate_xanes` for one site, :func:`simulate_xanes_dataset` for many, written
 as a resumable Lightshow-style tree. :mod:`sklearn_xas.simulate` also builds the
-prototype crystals of the bundled data set (:func:`prototype_structures`).
+prototype crystals of the bundled data set (:func:`prototype_structures`), generates
+diverse ones for training (:func:`generate_structures`), and fits a first-shell FEFF
+path to chi(k) (:func:`fit_first_shell`) to refine a distance.
 """
 
 from ._batch import average_by_structure, inequivalent_sites, read_structures, simulate_dataset
@@ -38,6 +40,7 @@ from ._generator import (
     sample_disorder,
 )
 from ._prototypes import build_prototype, prototype_structures
+from ._shell_fit import MAX_R_FACTOR, FirstShellFit, fit_first_shell
 
 __all__ = [
     "DEFAULT_CORE_HOLE",
@@ -48,7 +51,9 @@ __all__ = [
     "DEFAULT_SCF_RADIUS",
     "DISORDER_RANGES",
     "FeffError",
+    "FirstShellFit",
     "GeneratedStructure",
+    "MAX_R_FACTOR",
     "SCF_RETRY_CARD",
     "average_by_structure",
     "build_prototype",
@@ -56,6 +61,7 @@ __all__ = [
     "feff10_available",
     "feff10_input",
     "feff6_input",
+    "fit_first_shell",
     "generate_structures",
     "inequivalent_sites",
     "prototype_structures",
