@@ -18,7 +18,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _accuracy_report import list_table  # noqa: E402
-from train_pretrained import _targets, load_sets, split  # noqa: E402
+from train_pretrained import _targets, rebuild_training_data, split  # noqa: E402
 
 OUT = HERE.parent / "doc" / "results" / "neighbor_elements_table.rst"
 #: Neighbour elements listed: those seen at least this often among held-out sites.
@@ -39,29 +39,11 @@ def per_label(truth, pred, labels):
     return rows
 
 
-def _training_data(card):
-    """The sets the model was trained on, with the diverse shards it saw (the generator
-    has added shards since): the smallest shard count that gives the card's site count."""
-    from generate_diverse_exafs import _shards
-
-    held = sum(v["n"] for v in card["validation_held_out_materials"].values())
-    n_sites = card["training_data"]["n_sites"] - card["training_data"]["augmented"] + held
-    sets = card["training_data"]["sets"]
-    for n in range(1, len(_shards(HERE / "data" / "diverse-exafs")) + 1):
-        data = load_sets(sets, max_shards=n)
-        if len(data) >= n_sites:
-            break
-    if len(data) != n_sites:
-        raise SystemExit(f"cannot rebuild the model's training data ({n_sites} sites; "
-                         f"{len(data)} with {n} shards)")
-    return data
-
-
 def main():
     from sklearn_xas.pretrained import load_pretrained
 
     tm = load_pretrained("neighbor-types-exafs")
-    data = _training_data(tm.card)
+    data = rebuild_training_data(tm.card)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         targets = _targets(data)

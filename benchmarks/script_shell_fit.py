@@ -8,14 +8,14 @@ truth on
 
 - the shared measured standards (:func:`sklearn_xas.datasets.load_measured_standards`,
   first-shell truth from their cited crystal structures), and
-- held-out materials of the shipped models' own split (``train_pretrained.py``: the
-  same sets, ``--max-shards`` of the diverse set, 80/20 by material, seed 0), a seeded
-  sample of ``--n-sites`` sites per set, truth the mean CrystalNN first-shell distance.
+- sites that both shipped models (distance, and the neighbour types that choose the
+  fit's path) held out of their training (the data their cards record, rebuilt by
+  ``train_pretrained.rebuild_training_data``, split 80/20 by material), a seeded
+  sample of ``--n-sites`` per set, truth the mean CrystalNN first-shell distance.
 
 Run from the project root::
 
-    nice python benchmarks/script_shell_fit.py --n-sites 300 --max-shards 103 \\
-        --rst doc/results/shell_fit_table.rst
+    nice python benchmarks/script_shell_fit.py --rst doc/results/shell_fit_table.rst
 
 Writes ``<out>/shell_fit.csv`` (one row per spectrum) and prints the summary; with
 ``--rst``, the results page's table. Without the shared data it says so and exits with
@@ -37,16 +37,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _held_out(n_sites, max_shards, seed):
-    """``(name, frame, truth)`` per set: a sample of the shipped models' held-out sites."""
-    from train_pretrained import _targets, load_sets, split
+def _held_out(n_sites, seed):
+    """``(name, frame, truth)`` per set: a sample of the sites that both shipped models
+    (distance and neighbour types) held out."""
+    from train_pretrained import _targets, rebuild_training_data, split
 
-    data = load_sets(["shared", "diverse"], max_shards=max_shards)
-    _, test = split(data, seed)
+    from sklearn_xas.pretrained import load_pretrained
+
+    cards = [load_pretrained(name).card for name in ("nn-distance-exafs",
+                                                     "neighbor-types-exafs")]
+    splits = [split(rebuild_training_data(c), c["settings"]["seed"]) for c in cards]
+    test = splits[0][1]
+    seen = set(splits[1][0].site_ids)
     rng = np.random.default_rng(seed)
     out = []
     for name in ("shared", "diverse"):
-        rows = np.flatnonzero((test.frame["source_set"] == name).to_numpy())
+        unseen = np.array([s not in seen for s in test.site_ids])
+        rows = np.flatnonzero((test.frame["source_set"] == name).to_numpy() & unseen)
         rows = np.sort(rng.choice(rows, size=min(n_sites, rows.size), replace=False))
         sub = test[rows]
         truth = _targets(sub)["mean_nn_distance"].to_numpy(float)
@@ -102,8 +109,6 @@ def rst(summary):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-sites", type=int, default=300)
-    parser.add_argument("--max-shards", type=int, default=None,
-                        help="diverse shards the shipped models were trained with")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--rst", type=Path, default=None)
@@ -115,7 +120,7 @@ def main(argv=None):
     if shared_archive("feff6l-exafs-mp.tar.gz") is None:
         print("The shared data (../shared/data or SKLEARN_XAS_SHARED_DATA) is not here.")
         return 0
-    parts = _standards() + _held_out(args.n_sites, args.max_shards, args.seed)
+    parts = _standards() + _held_out(args.n_sites, args.seed)
     tables = []
     for name, frame, truth in parts:
         t0 = time.perf_counter()

@@ -215,7 +215,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         Refine the distance by a first-shell fit: ``"auto"`` where xraylarch (the
         ``simulate`` extra, which provides FEFF6L and the fit) is installed, ``True``
         always (an error without it), ``False`` never. The column
-        ``distance_source`` says which distance each row reports.
+        ``distance_source`` says which distance each row reports. A fit takes about
+        half a second per spectrum (one FEFF6L run per element pair and distance,
+        cached).
 
     Returns
     -------
@@ -305,10 +307,11 @@ def _refine_distances(frame, out, candidates, k_range):
             except (ValueError, FeffError) as exc:
                 why = f"no fit: {exc}"
                 continue
-            if fit is None or trial.r_factor < fit.r_factor:
-                fit = trial
             if trial.accepted:
+                fit = trial
                 break
+            if fit is None or trial.r_factor < fit.r_factor:
+                fit = trial  # the best of the rejected ones, reported as such
         fits.append(fit)
         if fit is not None and fit.accepted:
             out.at[i, "mean_nn_distance"] = fit.distance
