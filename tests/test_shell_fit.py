@@ -6,6 +6,7 @@ import pytest
 from pymatgen.core import Lattice, Structure
 
 from sklearn_xas.datasets import load_measured_standards
+from sklearn_xas.plotting import plot_first_shell_fit
 from sklearn_xas.pretrained import describe_sites
 from sklearn_xas.simulate import MAX_R_FACTOR, fit_first_shell, simulate_exafs
 from sklearn_xas.utils._shared_data import shared_archive
@@ -41,6 +42,13 @@ def test_fit_recovers_the_distance_of_a_simulated_spectrum(structure, absorber, 
     # the answer does not hang on the start: 0.1 A either side gives the same distance
     again = fit_first_shell(k, chi, absorber, neighbor, truth + (truth - start) / 1.5)
     assert again.distance == pytest.approx(fit.distance, abs=0.01)
+    # the figure shows spectrum and fit; in the fitted R range their |chi(R)| agree
+    fig = plot_first_shell_fit(k, chi, fit)
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    (r, data), (_, model) = (line.get_data() for line in fig.axes[1].lines)
+    inside = (r >= fit.r_range[0]) & (r <= fit.r_range[1])
+    assert np.max(model[inside]) == pytest.approx(np.max(data[inside]), rel=0.15)
+    assert f"{fit.distance:.3f}" in fig.get_suptitle()
 
 
 def test_fit_of_a_spectrum_without_that_shell_is_not_accepted():

@@ -164,6 +164,69 @@ def plot_measured_chi(data, *, neighbors=None, k=(2.5, 11.0, 171), kweight=2, ma
     return fig
 
 
+def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None):
+    """A first-shell fit beside the spectrum it fits: k^w chi(k) and |chi(R)|.
+
+    Parameters
+    ----------
+    k, chi : array-like of shape (n_points,)
+        The fitted chi(k) (unweighted).
+    fit : FirstShellFit
+        What :func:`sklearn_xas.simulate.fit_first_shell` returned for it.
+    kweight : int, default=2
+        Power of k of both panels.
+    title : str, optional
+        Figure title; default names the path, distance and R-factor.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Two Axes: ``k^kweight chi(k)`` over the fit's k range, and ``|chi(R)|`` with
+        the fitted R range shaded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.plotting import plot_first_shell_fit
+    >>> from sklearn_xas.simulate import FirstShellFit
+    >>> k = np.arange(321) * 0.05
+    >>> chi = np.sin(2 * 2.1 * k) * np.exp(-0.01 * k**2) / np.maximum(k, 1) ** 2
+    >>> fit = FirstShellFit(neighbor="O", distance=2.10, distance_std=0.01, amplitude=5.1,
+    ...                     sigma2=0.006, e0_shift=1.5, r_factor=0.01, n_independent=6.1,
+    ...                     accepted=True, k_range=(3.0, 11.0), r_range=(1.2, 2.1),
+    ...                     k=k, chi_fit=0.95 * chi)
+    >>> fig = plot_first_shell_fit(k, chi, fit)
+    >>> [len(ax.lines) for ax in fig.axes]
+    [2, 2]
+    """
+    from matplotlib.figure import Figure
+
+    kmin, kmax = fit.k_range
+    grid = (kmin, kmax, int(round((kmax - kmin) / 0.05)) + 1)
+    x = np.linspace(*grid[:2], grid[2])
+    spectra = np.stack([np.interp(x, np.asarray(k, float), np.asarray(chi, float)),
+                        np.interp(x, fit.k, fit.chi_fit)])
+    ft = ChiFourierTransform(k=grid, kweight=kweight, kmin=kmin, kmax=kmax)
+    mag = ft.fit_transform(spectra)
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    ax_k, ax_r = fig.subplots(1, 2)
+    for spec, m, name, style in zip(spectra, mag, ["spectrum", f"fit: one {fit.neighbor} path"],
+                                    [dict(color="k", lw=1), dict(color="C3", lw=1.2, ls="--")]):
+        ax_k.plot(x, spec * x**kweight, label=name, **style)
+        ax_r.plot(ft.r_, m, **style)
+    ax_r.axvspan(*fit.r_range, color="C3", alpha=0.1, label="fitted R range")
+    ax_r.set_xlim(0, 6)
+    ax_k.set(xlabel="k (1/Å)", ylabel=f"k^{kweight} χ(k)")
+    ax_r.set(xlabel="R (Å), not phase-corrected", ylabel="|χ(R)|")
+    ax_k.legend(fontsize=8)
+    ax_r.legend(fontsize=8)
+    fig.suptitle(title or f"{fit.neighbor} at {fit.distance:.3f} ± {fit.distance_std:.3f} Å, "
+                 f"N S0² {fit.amplitude:.1f}, σ² {fit.sigma2:.4f} Å², R-factor "
+                 f"{fit.r_factor:.3f}" + ("" if fit.accepted else " (not accepted)"),
+                 fontsize=10)
+    return fig
+
+
 def _chi_panels(frame, k, kweight, style, *, axes=None, label=True):
     """k^w chi(k) and |chi(R)| of each row on (new or given) two Axes."""
     from matplotlib.figure import Figure

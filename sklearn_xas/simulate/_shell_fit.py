@@ -15,7 +15,7 @@ import contextlib
 import functools
 import io
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ MAX_DELTA_R = 0.4
 _PATH_STEP = 0.05
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FirstShellFit:
     """The result of :func:`fit_first_shell`.
 
@@ -59,13 +59,20 @@ class FirstShellFit:
         Number of independent points of the fit range.
     accepted : bool
         ``r_factor <= MAX_R_FACTOR`` and the length shift inside its bounds.
+    k_range, r_range : tuple of float
+        The k range of the Fourier transform and the R range fitted (Angstrom).
+    k, chi_fit : ndarray
+        The fitted path's chi(k), on larch's k grid (steps of 0.05 1/A from 0), for
+        plotting (:func:`sklearn_xas.plotting.plot_first_shell_fit`).
 
     Examples
     --------
     >>> from sklearn_xas.simulate import FirstShellFit
+    >>> import numpy as np
     >>> fit = FirstShellFit(neighbor="O", distance=2.10, distance_std=0.01, amplitude=5.1,
     ...                     sigma2=0.006, e0_shift=1.5, r_factor=0.01, n_independent=6.1,
-    ...                     accepted=True)
+    ...                     accepted=True, k_range=(3.0, 11.0), r_range=(1.0, 2.0),
+    ...                     k=np.arange(321) * 0.05, chi_fit=np.zeros(321))
     >>> f"{fit.neighbor} at {fit.distance:.2f} +- {fit.distance_std:.2f} A"
     'O at 2.10 +- 0.01 A'
     """
@@ -79,6 +86,10 @@ class FirstShellFit:
     r_factor: float
     n_independent: float
     accepted: bool
+    k_range: tuple
+    r_range: tuple
+    k: np.ndarray = field(repr=False)
+    chi_fit: np.ndarray = field(repr=False)
 
 
 def _first_peak_window(xafs, larch, k, chi, distance, kmin, kmax, kweight):
@@ -230,5 +241,9 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
         r_factor=r_factor,
         n_independent=float(out.n_independent),
         accepted=bool(np.isfinite(r_factor) and r_factor <= MAX_R_FACTOR and not at_bound),
+        k_range=(kmin, kmax),
+        r_range=(float(rmin), float(rmax)),
+        k=np.asarray(dataset.model.k, dtype=np.float64),
+        chi_fit=np.asarray(dataset.model.chi, dtype=np.float64),
     )
 
