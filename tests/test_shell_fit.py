@@ -69,6 +69,8 @@ def test_fit_refuses_spectra_it_cannot_fit():
         fit_first_shell(k, np.where(k > 5, np.nan, 0.1), "Mg", "O", 2.1)
     with pytest.raises(ValueError, match="one length"):
         fit_first_shell(k, k[:-1], "Mg", "O", 2.1)
+    with pytest.raises(ValueError, match="1-5 Angstrom, got 0.5"):
+        fit_first_shell(k, np.sin(4 * k) / np.maximum(k, 1) ** 2, "Mg", "O", 0.5)
 
 
 @pytest.mark.shared_data

@@ -169,8 +169,8 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
     Raises
     ------
     ValueError
-        If chi(k) is not finite, its grid not increasing, or it covers less than 4
-        1/Angstrom of ``k_range``.
+        If chi(k) is not finite, its grid not increasing, it covers less than 4
+        1/Angstrom of ``k_range``, or ``distance`` is outside 1-5 Angstrom.
     FeffError
         If FEFF6L cannot compute the model path.
     MissingOptionalDependencyError
@@ -201,6 +201,9 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
     if kmax - kmin < 4:
         raise ValueError(f"chi(k) covers k {kmin:g}-{kmax:g} of the fit's k range "
                          f"{k_range[0]:g}-{k_range[1]:g}: at least 4 1/A are needed.")
+    if not 1.0 <= float(distance) <= 5.0:
+        raise ValueError(f"distance must be a first-shell distance of 1-5 Angstrom, got "
+                         f"{distance!r}.")
     edge = default_edge(absorber) if edge is None else edge
     start = max(_PATH_STEP, round(float(distance) / _PATH_STEP) * _PATH_STEP)
     if r_range is None:
