@@ -148,6 +148,24 @@ def _print_answer(table, rest=None):
         print(f"({', '.join(c for c in table if c not in shown)}: {rest})")
 
 
+def _fits_figure(chi, table, fits, max_rows=8):
+    """One row of :func:`~sklearn_xas.plotting.plot_first_shell_fit` per fitted spectrum."""
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_first_shell_fit
+
+    rows = [i for i, f in enumerate(fits) if f is not None][:max_rows]
+    fig = Figure(figsize=(10, 3.4 * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), 2, squeeze=False)
+    for ax, i in zip(axes, rows):
+        f = fits[i]
+        name = f"{table['material_id'].iloc[i]} ({table['absorbing_element'].iloc[i]} " \
+               f"{table['edge'].iloc[i]}): {f.neighbor} at {f.distance:.3f} Å, R-factor " \
+               f"{f.r_factor:.3f}" + ("" if f.accepted else ", not accepted")
+        plot_first_shell_fit(chi["x"].iloc[i], chi["y"].iloc[i], f, title=name, axes=ax)
+    return fig
+
+
 def cmd_predict(args):
     report = _reporter(args.quiet)
     if args.data is None and not args.inputs:
@@ -157,15 +175,21 @@ def cmd_predict(args):
         from .pretrained import describe_sites, to_chi
 
         report(f"loaded {data!r}; asking the shipped models ...")
-        out = describe_sites(data)
+        out, fits = describe_sites(data, return_fits=True)
         _print_answer(out, rest="in the --out table" if args.out else "with --out FILE")
         if args.plot:
             from .plotting import plot_measured_chi
             from .pretrained import nearest_training_spectra
 
-            fig = plot_measured_chi(to_chi(data), neighbors=nearest_training_spectra(data))
+            chi = to_chi(data)
+            fig = plot_measured_chi(chi, neighbors=nearest_training_spectra(data))
             fig.savefig(_output_file(args.plot), dpi=110)
             print(f"Figure written to {Path(args.plot).resolve()}")
+            if any(f is not None for f in fits):
+                path = Path(args.plot)
+                path = path.with_name(f"{path.stem}_fits{path.suffix}")
+                _fits_figure(chi, out, fits).savefig(_output_file(path), dpi=110)
+                print(f"First-shell fits drawn in {path.resolve()}")
     else:
         report(f"loaded {data!r}; predicting {tm.task} ...")
         out = tm.predict_frame(data)

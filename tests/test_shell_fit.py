@@ -48,7 +48,7 @@ def test_fit_recovers_the_distance_of_a_simulated_spectrum(structure, absorber, 
     (r, data), (_, model) = (line.get_data() for line in fig.axes[1].lines)
     inside = (r >= fit.r_range[0]) & (r <= fit.r_range[1])
     assert np.max(model[inside]) == pytest.approx(np.max(data[inside]), rel=0.15)
-    assert f"{fit.distance:.3f}" in fig.get_suptitle()
+    assert f"{fit.distance:.3f}" in fig.axes[0].get_title(loc="left")
 
 
 def test_fit_of_a_spectrum_without_that_shell_is_not_accepted():

@@ -1,5 +1,6 @@
 """Shipped models: listing, loading, the one-call answer, and the command line on a file."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -103,6 +104,11 @@ def test_cli_predict_a_measured_file_without_a_model(use_models, tmp_path, capsy
     out = capsys.readouterr().out
     assert "Cu foil" in out and "mean_nn_distance" in out
     assert (tmp_path / "chi.png").stat().st_size > 1000 and csv.is_file()
+    # with xraylarch (the test environment has it) the first-shell fit is drawn too
+    fitted = importlib.util.find_spec("larch") is not None
+    assert (tmp_path / "chi_fits.png").is_file() == fitted
+    if fitted:
+        assert (tmp_path / "chi_fits.png").stat().st_size > 1000
     assert main(["predict", "-q"]) == 2
 
 

@@ -164,7 +164,7 @@ def plot_measured_chi(data, *, neighbors=None, k=(2.5, 11.0, 171), kweight=2, ma
     return fig
 
 
-def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None):
+def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None, axes=None):
     """A first-shell fit beside the spectrum it fits: k^w chi(k) and |chi(R)|.
 
     Parameters
@@ -176,7 +176,10 @@ def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None):
     kweight : int, default=2
         Power of k of both panels.
     title : str, optional
-        Figure title; default names the path, distance and R-factor.
+        Title; default names the path, distance and R-factor.
+    axes : pair of matplotlib.axes.Axes, optional
+        Draw on these (e.g. one row of a larger figure; the title goes on the first);
+        default: a new figure.
 
     Returns
     -------
@@ -208,8 +211,9 @@ def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None):
                         np.interp(x, fit.k, fit.chi_fit)])
     ft = ChiFourierTransform(k=grid, kweight=kweight, kmin=kmin, kmax=kmax)
     mag = ft.fit_transform(spectra)
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_k, ax_r = fig.subplots(1, 2)
+    if axes is None:
+        axes = Figure(figsize=(10, 3.8), layout="constrained").subplots(1, 2)
+    ax_k, ax_r = axes
     for spec, m, name, style in zip(spectra, mag, ["spectrum", f"fit: one {fit.neighbor} path"],
                                     [dict(color="k", lw=1), dict(color="C3", lw=1.2, ls="--")]):
         ax_k.plot(x, spec * x**kweight, label=name, **style)
@@ -220,11 +224,11 @@ def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None):
     ax_r.set(xlabel="R (Å), not phase-corrected", ylabel="|χ(R)|")
     ax_k.legend(fontsize=8)
     ax_r.legend(fontsize=8)
-    fig.suptitle(title or f"{fit.neighbor} at {fit.distance:.3f} ± {fit.distance_std:.3f} Å, "
-                 f"N S0² {fit.amplitude:.1f}, σ² {fit.sigma2:.4f} Å², R-factor "
-                 f"{fit.r_factor:.3f}" + ("" if fit.accepted else " (not accepted)"),
-                 fontsize=10)
-    return fig
+    text = title or (f"{fit.neighbor} at {fit.distance:.3f} ± {fit.distance_std:.3f} Å, "
+                     f"N S0² {fit.amplitude:.1f}, σ² {fit.sigma2:.4f} Å², R-factor "
+                     f"{fit.r_factor:.3f}" + ("" if fit.accepted else " (not accepted)"))
+    ax_k.set_title(text, fontsize=9, loc="left")
+    return ax_k.figure
 
 
 def _chi_panels(frame, k, kweight, style, *, axes=None, label=True):

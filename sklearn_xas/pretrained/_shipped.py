@@ -187,7 +187,8 @@ def to_chi(data, *, kmax=None):
 
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
                    distance_model="nn-distance-exafs",
-                   coordination_model="auto", min_probability=0.3, refine="auto"):
+                   coordination_model="auto", min_probability=0.3, refine="auto",
+                   return_fits=False):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
 
     The models answer from the whole chi(k); with ``refine``, the distance is then
@@ -218,6 +219,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         ``distance_source`` says which distance each row reports. A fit takes about
         half a second per spectrum (one FEFF6L run per element pair and distance,
         cached).
+    return_fits : bool, default=False
+        Also return the fits themselves (to draw them with
+        :func:`sklearn_xas.plotting.plot_first_shell_fit`).
 
     Returns
     -------
@@ -236,6 +240,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         ``distance_low``/``distance_high`` its interval; the fit adds
         ``fit_neighbor`` (the path's scatterer), ``fit_distance_std`` (statistical
         error), ``fit_r_factor``, ``fit_amplitude`` (N S0^2) and ``fit_sigma2``.
+    fits : list of FirstShellFit or None
+        With ``return_fits``: each row's fit (the accepted one, else the best rejected
+        one), ``None`` where there is none.
 
     Examples
     --------
@@ -281,16 +288,18 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     if refine not in (True, False):
         raise ValueError(f"refine must be 'auto', True or False, got {refine!r}.")
     out["distance_source"] = "model"
+    fits = [None] * len(out)
     if refine:
         k_range = tuple(dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[:2])
         ranked = np.asarray(types.classes_)[np.argsort(-proba_types, axis=1)[:, :FIT_CANDIDATES]]
-        _refine_distances(frame, out, ranked.tolist(), k_range)
+        fits = _refine_distances(frame, out, ranked.tolist(), k_range)
     first = [c for c in ANSWER_COLUMNS if c in out]
-    return out[first + [c for c in out if c not in first]]
+    out = out[first + [c for c in out if c not in first]]
+    return (out, fits) if return_fits else out
 
 
 def _refine_distances(frame, out, candidates, k_range):
-    """First-shell fits of each row's chi(k) into ``out`` (in place).
+    """First-shell fits of each row's chi(k) into ``out`` (in place); returns the fits.
 
     ``candidates[i]``: the neighbour elements to try for row ``i``, most probable
     first; the first accepted fit wins.
@@ -323,6 +332,7 @@ def _refine_distances(frame, out, candidates, k_range):
                          ("fit_r_factor", "r_factor"), ("fit_amplitude", "amplitude"),
                          ("fit_sigma2", "sigma2")]:
         out[column] = [getattr(f, attr) if f is not None else None for f in fits]
+    return fits
 
 
 def nearest_training_spectra(data, *, n_neighbors=3, model="nn-distance-exafs"):
