@@ -148,24 +148,6 @@ def _print_answer(table, rest=None):
         print(f"({', '.join(c for c in table if c not in shown)}: {rest})")
 
 
-def _fits_figure(chi, table, fits, max_rows=8):
-    """One row of :func:`~sklearn_xas.plotting.plot_first_shell_fit` per fitted spectrum."""
-    from matplotlib.figure import Figure
-
-    from .plotting import plot_first_shell_fit
-
-    rows = [i for i, f in enumerate(fits) if f is not None][:max_rows]
-    fig = Figure(figsize=(10, 3.4 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), 2, squeeze=False)
-    for ax, i in zip(axes, rows):
-        f = fits[i]
-        name = f"{table['material_id'].iloc[i]} ({table['absorbing_element'].iloc[i]} " \
-               f"{table['edge'].iloc[i]}): {f.neighbor} at {f.distance:.3f} Å, R-factor " \
-               f"{f.r_factor:.3f}" + ("" if f.accepted else ", not accepted")
-        plot_first_shell_fit(chi["x"].iloc[i], chi["y"].iloc[i], f, title=name, axes=ax)
-    return fig
-
-
 def cmd_predict(args):
     report = _reporter(args.quiet)
     if args.data is None and not args.inputs:
@@ -186,9 +168,11 @@ def cmd_predict(args):
             fig.savefig(_output_file(args.plot), dpi=110)
             print(f"Figure written to {Path(args.plot).resolve()}")
             if any(f is not None for f in fits):
+                from .plotting import plot_first_shell_fits
+
                 path = Path(args.plot)
                 path = path.with_name(f"{path.stem}_fits{path.suffix}")
-                _fits_figure(chi, out, fits).savefig(_output_file(path), dpi=110)
+                plot_first_shell_fits(chi, fits).savefig(_output_file(path), dpi=110)
                 print(f"First-shell fits drawn in {path.resolve()}")
     else:
         report(f"loaded {data!r}; predicting {tm.task} ...")

@@ -156,24 +156,24 @@ def run_demo(out=None, *, tasks=DEMO_TASKS, quick=False, test_size=0.25, figures
             results[kind, task] = r
             rows += [(kind, task, m, a, b) for m, (a, b) in r.scores.items()]
     table = pd.DataFrame(rows, columns=["data", "task", "metric", "model", "baseline"])
-    measured = examples = None
+    measured = examples = fits = None
     if len(list_models()) >= 2:
         examples = XASDataset.concat([load(p) for p in example_spectra()])
-        measured = describe_sites(examples)
+        measured, fits = describe_sites(examples, return_fits=True)
     result = DemoResult(table, results, measured, split=split)
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         if figures:
-            result.files += _write_figures(out, result, sets, held, examples)
+            result.files += _write_figures(out, result, sets, held, examples, fits)
         (out / "metrics.json").write_text(json.dumps(result.summary(), indent=1))
         result.files.append(out / "metrics.json")
     return result
 
 
-def _write_figures(out, result, sets, held, examples):
-    """Each task's figures (per spectrum type) and the measured examples' chi."""
-    from .plotting import plot_measured_chi, plot_task_results
+def _write_figures(out, result, sets, held, examples, fits):
+    """Each task's figures (per spectrum type), the measured examples' chi and fits."""
+    from .plotting import plot_first_shell_fits, plot_measured_chi, plot_task_results
 
     paths = []
     for kind in sorted({k for k, _ in result.results}):
@@ -185,4 +185,7 @@ def _write_figures(out, result, sets, held, examples):
     if examples is not None:
         paths.append(out / "measured_examples_chi.png")
         plot_measured_chi(to_chi(examples)).savefig(paths[-1], dpi=110)
+    if fits is not None and any(f is not None for f in fits):
+        paths.append(out / "measured_examples_fits.png")
+        plot_first_shell_fits(to_chi(examples), fits).savefig(paths[-1], dpi=110)
     return paths

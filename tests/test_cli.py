@@ -218,7 +218,7 @@ def test_demo_quick(tmp_path, capsys):
     assert str((tmp_path / "demo").resolve()) in out
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
     assert names == ["exafs_coordination_number_confusion.png", "exafs_nn_distance_parity.png",
-                     "measured_examples_chi.png", "metrics.json",
+                     "measured_examples_chi.png", "measured_examples_fits.png", "metrics.json",
                      "xanes_neighbor_type_f1_per_element.png", "xanes_nn_distance_parity.png",
                      "xanes_spectra_true_vs_predicted.png"]
     metrics = json.loads((tmp_path / "demo" / "metrics.json").read_text())

@@ -1,5 +1,7 @@
 """The demo as a function: one material split for both spectroscopies, its table and files."""
 
+import importlib.util
+
 import numpy as np
 
 from sklearn_xas._demo import QUICK_MATERIALS, _material_split, run_demo
@@ -27,3 +29,10 @@ def test_run_demo_scores_each_task_on_held_out_materials(tmp_path):
     assert all(result.split[k]["test"][0] > 0 for k in ("XANES", "EXAFS"))
     names = sorted(p.name for p in result.files)
     assert "metrics.json" in names and "xanes_nn_distance_parity.png" in names
+    # the shipped models answered the measured examples, their distances refined by a
+    # first-shell fit where xraylarch is installed (the test environment has it)
+    assert "measured_examples_chi.png" in names
+    fitted = importlib.util.find_spec("larch") is not None
+    assert ("measured_examples_fits.png" in names) == fitted
+    if fitted:
+        assert (result.measured["distance_source"] == "first-shell fit").any()

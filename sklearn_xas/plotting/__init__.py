@@ -7,7 +7,8 @@
 - :func:`plot_typical_spectra` and :func:`plot_task_results`: the figures of evaluated
   tasks, as the command line writes them; :func:`plot_measured_chi`: chi(k) and
   |chi(R)| of spectra to be predicted; :func:`plot_first_shell_fit`: a first-shell fit
-  (:func:`sklearn_xas.simulate.fit_first_shell`) over the spectrum it fits.
+  (:func:`sklearn_xas.simulate.fit_first_shell`) over the spectrum it fits, and
+  :func:`plot_first_shell_fits` one row of those per fitted spectrum.
 
 Without an ``ax``/``fig`` argument each function draws on a new
 :class:`matplotlib.figure.Figure` that pyplot does not track, so it is safe on
@@ -17,6 +18,7 @@ headless machines and in loops; save it with ``fig.savefig(path)``.
 from ._plots import per_element_f1, plot_parity, plot_per_element_f1, plot_spectra
 from ._results import (
     plot_first_shell_fit,
+    plot_first_shell_fits,
     plot_measured_chi,
     plot_task_results,
     plot_typical_spectra,
@@ -25,6 +27,7 @@ from ._results import (
 __all__ = [
     "per_element_f1",
     "plot_first_shell_fit",
+    "plot_first_shell_fits",
     "plot_measured_chi",
     "plot_parity",
     "plot_per_element_f1",

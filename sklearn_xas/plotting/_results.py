@@ -231,6 +231,58 @@ def plot_first_shell_fit(k, chi, fit, *, kweight=2, title=None, axes=None):
     return ax_k.figure
 
 
+def plot_first_shell_fits(data, fits, *, kweight=2, max_rows=8):
+    """:func:`plot_first_shell_fit` for each fitted row of ``data``, one row of panels each.
+
+    Parameters
+    ----------
+    data : XASDataset or pandas.DataFrame
+        The EXAFS rows (chi(k)) that were fitted.
+    fits : list of FirstShellFit or None
+        One per row of ``data`` (``None``: not fitted, not drawn), as
+        ``describe_sites(data, return_fits=True)`` returns them.
+    kweight : int, default=2
+        Power of k.
+    max_rows : int, default=8
+        Draw at most this many fits.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Two Axes per fitted row, titled with the row's material, edge and fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_xas.datasets import load_prototype_exafs
+    >>> from sklearn_xas.plotting import plot_first_shell_fits
+    >>> from sklearn_xas.simulate import FirstShellFit
+    >>> data = load_prototype_exafs(elements=["Cu"])[:2]
+    >>> fit = FirstShellFit(neighbor="Cu", distance=2.55, distance_std=0.01, amplitude=10.,
+    ...                     sigma2=0.008, e0_shift=1.0, r_factor=0.01, n_independent=6.,
+    ...                     accepted=True, k_range=(3.0, 11.0), r_range=(1.6, 2.7),
+    ...                     k=data.frame["x"].iloc[0], chi_fit=data.frame["y"].iloc[0])
+    >>> len(plot_first_shell_fits(data, [fit, None]).axes)
+    2
+    """
+    from matplotlib.figure import Figure
+
+    frame = check_frame(data, ("x", "y"), step="plot_first_shell_fits")
+    if len(fits) != len(frame):
+        raise ValueError(f"{len(fits)} fits for {len(frame)} rows: give one per row.")
+    rows = [i for i, f in enumerate(fits) if f is not None][:max_rows]
+    if not rows:
+        raise ValueError("No row has a fit to draw.")
+    fig = Figure(figsize=(10, 3.4 * len(rows)), layout="constrained")
+    for ax, i in zip(fig.subplots(len(rows), 2, squeeze=False), rows):
+        f, row = fits[i], frame.iloc[i]
+        name = (f"{row.get('material_id', i)} ({row.get('absorbing_element', '?')} "
+                f"{row.get('edge', '')}): {f.neighbor} at {f.distance:.3f} Å, R-factor "
+                f"{f.r_factor:.3f}" + ("" if f.accepted else ", not accepted"))
+        plot_first_shell_fit(row["x"], row["y"], f, kweight=kweight, title=name, axes=ax)
+    return fig
+
+
 def _chi_panels(frame, k, kweight, style, *, axes=None, label=True):
     """k^w chi(k) and |chi(R)| of each row on (new or given) two Axes."""
     from matplotlib.figure import Figure
