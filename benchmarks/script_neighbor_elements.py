@@ -46,7 +46,7 @@ def main():
     data = rebuild_training_data(tm.card)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        targets = _targets(data)
+        targets = _targets(data, n_jobs=2)
     train, test = split(data, tm.card["settings"]["seed"])
     idx = {s: i for i, s in enumerate(data.site_ids)}
     y_train = [targets["neighbor_types"].iloc[idx[s]] for s in train.site_ids]

@@ -107,12 +107,12 @@ def split(data, seed):
     return train, test
 
 
-def _targets(data):
+def _targets(data, n_jobs=1):
     from sklearn_xas.targets import compute_targets
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fallbacks are listed in the card
-        t = compute_targets(data, n_jobs=1)
+        t = compute_targets(data, n_jobs=n_jobs)
     return t
 
 
@@ -158,7 +158,7 @@ def main(argv=None):
     shards = _diverse_shards(args.max_shards) if "diverse" in args.sets else 0
     grid = (args.grid[0], args.grid[1], int(args.grid[2]))
     print(f"{data!r} from {args.sets} ({time.perf_counter() - t0:.0f} s)", flush=True)
-    targets = _targets(data)
+    targets = _targets(data, n_jobs=2)
     train, test = split(data, args.seed)
     idx = {mid: i for i, mid in enumerate(data.site_ids)}
     rows_train = [idx[s] for s in train.site_ids]
