@@ -24,6 +24,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -56,7 +57,7 @@ def load_sets(names, max_shards=None, elemental=True):
         data = load_diverse_exafs(max_shards=max_shards,
                                   elemental=ELEMENTAL if elemental else None)
         keep = ["material_id", "absorbing_index", "absorbing_element", "edge", "spectrum_type",
-                "structure", "x", "y", "multiplicity", "source"]
+                "structure", "x", "y", "multiplicity", "source", "prototype"]
         parts.append(XASDataset(data.frame[keep].assign(source_set="diverse"), validate=False))
     return XASDataset.concat(parts)
 
@@ -102,6 +103,20 @@ def _shard_sizes(folder):
             for p in _shards(folder)]
 
 
+def _cap_prototypes(prototypes, cap, seed):
+    """Rows to keep: at most ``cap`` of each generated prototype (a seeded sample, in
+    order), every row without one (the shared set)."""
+    rng = np.random.default_rng(seed)
+    keep = []
+    for name in pd.unique(prototypes):
+        rows = np.flatnonzero(prototypes == name) if isinstance(name, str) else \
+            np.flatnonzero(pd.isna(prototypes))
+        if isinstance(name, str) and rows.size > cap:
+            rows = rng.choice(rows, size=cap, replace=False)
+        keep.append(rows)
+    return np.sort(np.concatenate(keep))
+
+
 def split(data, seed):
     train, test = data.train_test_split(0.2, random_state=seed)
     return train, test
@@ -127,6 +142,10 @@ def main(argv=None):
     parser.add_argument("--max-shards", type=int, default=None,
                         help="first shards of the diverse set only (the card records how "
                              "many were read, so that a split can be rebuilt)")
+    parser.add_argument("--max-per-prototype", type=int, default=None,
+                        help="train on at most this many sites of each generated prototype "
+                             "(the generator's later shards are mostly L1_2 and B2 "
+                             "intermetallics); held-out sites are all kept")
     parser.add_argument("--grid", nargs=3, type=float, default=(3.0, 11.0, 161))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
@@ -164,6 +183,12 @@ def main(argv=None):
     rows_train = [idx[s] for s in train.site_ids]
     rows_test = [idx[s] for s in test.site_ids]
     ttrain, ttest = targets.iloc[rows_train], targets.iloc[rows_test]
+    if args.max_per_prototype:
+        keep = _cap_prototypes(train.frame["prototype"].to_numpy(), args.max_per_prototype,
+                               args.seed)
+        print(f"--max-per-prototype {args.max_per_prototype}: {keep.size} of {len(train)} "
+              "training sites kept", flush=True)
+        train, ttrain = train[keep], ttrain.iloc[keep]
     fit_data, fit_targets = train, ttrain
     augmented = 0
     if args.augment:
@@ -254,7 +279,8 @@ def main(argv=None):
             training_data=dict(sets=args.sets, n_sites=len(fit_data), augmented=augmented,
                                n_materials=tm.train_summary["n_materials"],
                                n_absorbing_elements=len(counts),
-                               diverse_shards=shards, diverse_elemental=True),
+                               diverse_shards=shards, diverse_elemental=True,
+                               max_per_prototype=args.max_per_prototype),
             settings=dict(k_grid=list(grid), seed=args.seed,
                           pipeline=type(model.steps[-1][1]).__name__,
                           backend=model.steps[-1][1].backend, neighbor_method="crystalnn",
