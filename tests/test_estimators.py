@@ -321,6 +321,10 @@ def test_pickle_stores_cpu_weights_not_the_net(spectra):
     assert payload["spec"]["module"] is MLP
     assert reg.net_ is not None  # getstate did not alter the fitted estimator
     assert hasattr(reg.net_, "module_")
+    # the epochs' records are kept, not their per-batch records (the bulk of a file)
+    assert len(payload["history"]) == reg.n_iter_ and "batches" in reg.net_.history[-1]
+    assert all("batches" not in epoch and "train_loss" in epoch
+               for epoch in payload["history"])
 
 
 def test_gpu_trained_model_loads_on_cpu_machine(spectra, monkeypatch):

@@ -151,13 +151,18 @@ def build_net(spec, device, **kwargs):
 
 
 def net_payload(net, spec):
-    """What pickling keeps of a fitted net: its spec, CPU weights, device and history."""
+    """What pickling keeps of a fitted net: its spec, CPU weights, device and history.
+
+    The history keeps each epoch's record without its per-batch records (on tens of
+    thousands of spectra those were five times the weights).
+    """
     state = {k: v.detach().to("cpu") for k, v in net.module_.state_dict().items()}
     return {
         "spec": spec,
         "module_state": state,
         "device": str(net.device),
-        "history": [dict(epoch) for epoch in net.history],
+        "history": [{k: v for k, v in epoch.items() if k != "batches"}
+                    for epoch in net.history],
     }
 
 
