@@ -6,7 +6,7 @@ space over the first shell only: a shift of its length, the amplitude ``N S0^2``
 Debye-Waller factor and an E0 shift. A model of :mod:`sklearn_xas.pretrained`
 supplies the neighbour element and the starting distance, the fit supplies the
 precision that the phase of chi(k) carries (on the measured standards, a fit seeded by
-the shipped models halves their distance error).
+the shipped models nearly halves their distance error).
 """
 
 from __future__ import annotations
