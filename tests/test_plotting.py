@@ -115,3 +115,26 @@ def test_coordination_number_confusion_is_drawn_without_pyplot():
     assert name == "coordination_number_confusion.png" and plt.get_fignums() == before
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["4", "6", "12"]
+
+
+def test_plot_first_shell_fits_draws_the_fitted_rows_only():
+    from sklearn_xas.datasets import load_prototype_exafs
+    from sklearn_xas.plotting import plot_first_shell_fits
+    from sklearn_xas.simulate import FirstShellFit
+
+    data = load_prototype_exafs(elements=["Cu"])[:3]
+    k, chi = data.frame["x"].iloc[1], data.frame["y"].iloc[1]
+    fit = FirstShellFit(neighbor="Cu", distance=2.55, distance_std=0.01, amplitude=10.0,
+                        sigma2=0.008, e0_shift=1.0, r_factor=0.2, n_independent=6.0,
+                        accepted=False, k_range=(3.0, 11.0), r_range=(1.6, 2.7), k=k,
+                        chi_fit=0.9 * chi)
+    fig = plot_first_shell_fits(data, [None, fit, None])
+    assert len(fig.axes) == 2  # one row: the fitted spectrum
+    title = fig.axes[0].get_title(loc="left")
+    assert data.frame["material_id"].iloc[1] in title and "not accepted" in title
+    (x, y_data), (_, y_fit) = (line.get_data() for line in fig.axes[0].lines)
+    np.testing.assert_allclose(y_fit, 0.9 * y_data, atol=1e-9)
+    with pytest.raises(ValueError, match="2 fits for 3 rows"):
+        plot_first_shell_fits(data, [fit, fit])
+    with pytest.raises(ValueError, match="No row has a fit"):
+        plot_first_shell_fits(data, [None, None, None])
