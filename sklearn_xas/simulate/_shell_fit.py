@@ -205,7 +205,7 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
         raise ValueError(f"distance must be a first-shell distance of 1-5 Angstrom, got "
                          f"{distance!r}.")
     edge = default_edge(absorber) if edge is None else edge
-    start = max(_PATH_STEP, round(float(distance) / _PATH_STEP) * _PATH_STEP)
+    start = round(float(distance) / _PATH_STEP) * _PATH_STEP  # a cached model path
     if r_range is None:
         r_range = _first_peak_window(xafs, larch, k, chi, float(distance), kmin, kmax, kweight)
     rmin, rmax = r_range
