@@ -253,9 +253,14 @@ def main(argv=None):
             truth = ttest[col][m]
             if task == "nn-distance":
                 pred = tm.predict(sub)
+                interval = model.steps[-1][1].predict_interval(
+                    model[:-1].transform(sub.frame), coverage=0.9)
+                inside = (truth >= interval[:, 0]) & (truth <= interval[:, 1])
                 validation[name] = dict(
                     n=int(m.sum()), mae=float(np.mean(np.abs(pred - truth))),
-                    baseline_mae=float(np.mean(np.abs(tm.baseline.predict(sub) - truth))))
+                    baseline_mae=float(np.mean(np.abs(tm.baseline.predict(sub) - truth))),
+                    interval_90=dict(coverage=float(np.mean(inside)),
+                                     mean_width=float(np.mean(interval[:, 1] - interval[:, 0]))))
             elif task == "coordination-number":
                 truth = truth.to_numpy(int)
                 pred = np.asarray(tm.predict(sub))
