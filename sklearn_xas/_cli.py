@@ -157,7 +157,8 @@ def cmd_predict(args):
         from .pretrained import describe_sites, to_chi
 
         report(f"loaded {data!r}; asking the shipped models ...")
-        out, fits = describe_sites(data, return_fits=True)
+        out, fits = describe_sites(data, return_fits=True,
+                                   progress=False if args.quiet else None)
         _print_answer(out, rest="in the --out table" if args.out else "with --out FILE")
         if args.plot:
             from .plotting import plot_measured_chi

@@ -24,6 +24,7 @@ from ..pipelines import (
 )
 from ..preprocessing import EXAFSExtractor, KWeighter
 from ..simulate import FeffError, fit_first_shell
+from ..utils import progress
 from ._model import load_model
 
 #: Where the shipped models live.
@@ -188,7 +189,7 @@ def to_chi(data, *, kmax=None):
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
                    distance_model="nn-distance-exafs",
                    coordination_model="auto", min_probability=0.3, refine="auto",
-                   return_fits=False):
+                   return_fits=False, progress=None):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
 
     The models answer from the whole chi(k); with ``refine``, the distance is then
@@ -222,6 +223,8 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     return_fits : bool, default=False
         Also return the fits themselves (to draw them with
         :func:`sklearn_xas.plotting.plot_first_shell_fit`).
+    progress : bool or None, default=None
+        Show a progress bar over the fits (``None``: only on a terminal).
 
     Returns
     -------
@@ -292,20 +295,22 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     if refine:
         k_range = tuple(dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[:2])
         ranked = np.asarray(types.classes_)[np.argsort(-proba_types, axis=1)[:, :FIT_CANDIDATES]]
-        fits = _refine_distances(frame, out, ranked.tolist(), k_range)
+        fits = _refine_distances(frame, out, ranked.tolist(), k_range, progress)
     first = [c for c in ANSWER_COLUMNS if c in out]
     out = out[first + [c for c in out if c not in first]]
     return (out, fits) if return_fits else out
 
 
-def _refine_distances(frame, out, candidates, k_range):
+def _refine_distances(frame, out, candidates, k_range, enabled):
     """First-shell fits of each row's chi(k) into ``out`` (in place); returns the fits.
 
     ``candidates[i]``: the neighbour elements to try for row ``i``, most probable
     first; the first accepted fit wins.
     """
     fits = []
-    for i, (k, chi) in enumerate(zip(frame["x"], frame["y"])):
+    rows = progress(enumerate(zip(frame["x"], frame["y"])), enabled=enabled, total=len(out),
+                    desc="first-shell fits", unit="spectrum")
+    for i, (k, chi) in rows:
         coordination = out.at[i, "coordination_number"] if "coordination_number" in out else 6
         fit, why = None, None
         for neighbor in candidates[i]:
