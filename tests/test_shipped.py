@@ -162,3 +162,14 @@ def test_the_shipped_models_load_and_beat_the_per_element_majority():
     assert ours["exact_set"] > theirs["exact_set"] + 0.1, (ours, theirs)
     near = nearest_training_spectra(data[:2])
     assert len(near) == 6 and np.isfinite(np.stack(near["y"])).all()
+
+
+def test_look_alike_neighbours_are_named_in_the_note():
+    from sklearn_xas.pretrained._shipped import _look_alike_pairs
+
+    classes = ["O", "S", "Se", "Br", "Cu"]
+    proba = np.array([[0.1, 0.0, 0.6, 0.5, 0.0],    # Se/Br: 1 apart -> named
+                      [0.7, 0.0, 0.0, 0.0, 0.4],    # O/Cu: 21 apart -> not
+                      [0.0, 0.0, 0.9, 0.2, 0.0]])   # Br below min_probability -> not
+    assert _look_alike_pairs(proba, classes, 0.3) == [("Se", "Br", 1), None, None]
+    assert _look_alike_pairs(proba, classes, 0.1)[2] == ("Se", "Br", 1)

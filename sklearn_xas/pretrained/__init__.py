@@ -29,6 +29,7 @@ from ._model import (
 from ._shipped import (
     ANSWER_COLUMNS,
     FIT_CANDIDATES,
+    LOOK_ALIKE_Z,
     MODELS_DIR,
     describe_sites,
     list_models,
@@ -41,6 +42,7 @@ __all__ = [
     "ANSWER_COLUMNS",
     "FIT_CANDIDATES",
     "FORMAT_VERSION",
+    "LOOK_ALIKE_Z",
     "MODELS_DIR",
     "MODEL_FORMAT",
     "TaskResult",

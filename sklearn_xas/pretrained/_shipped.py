@@ -33,11 +33,15 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 #: reach k = 11; one that ends earlier is zero-filled beyond its end (and flagged).
 SHIPPED_K_GRID = (3.0, 11.0, 161)
 #: The leading columns of :func:`describe_sites`, the answer first (the fit's details
-#: and notes follow).
+#: follow).
 ANSWER_COLUMNS = ("material_id", "absorbing_element", "edge", "neighbor_types",
                   "neighbor_probabilities", "mean_nn_distance", "distance_source",
                   "model_nn_distance", "distance_low", "distance_high", "coordination_number",
-                  "coordination_probability", "in_domain")
+                  "coordination_probability", "in_domain", "note")
+#: Two likely neighbour elements this close in Z are flagged in ``note``: their
+#: backscattering amplitudes and phases differ little, so EXAFS tells them apart poorly
+#: (on the measured standards most wrong neighbour sets are such pairs).
+LOOK_ALIKE_Z = 2
 #: The most probable neighbour elements :func:`describe_sites` tries, in turn, for the
 #: path of its first-shell fit (the first accepted fit wins).
 FIT_CANDIDATES = 2
@@ -233,7 +237,8 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         ``neighbor_types`` (predicted set), ``neighbor_probabilities`` (dict of the
         likely ones), ``mean_nn_distance`` (Angstrom), ``k_max`` (where the chi(k)
         ends) and ``note`` (a spectrum that ends before the models' k grid does is
-        zero-filled beyond its end, the policy the models were trained for), and, where
+        zero-filled beyond its end, the policy the models were trained for; two likely
+        neighbour elements at most :data:`LOOK_ALIKE_Z` apart in Z are named), and, where
         the distance model provides them, ``distance_low``/``distance_high`` (its 90%
         interval) and ``in_domain`` (False for spectra unlike the training set), and,
         with ``coordination_model``, ``coordination_number`` and its calibrated
@@ -267,8 +272,14 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     out["mean_nn_distance"] = np.asarray(dist.predict(frame), dtype=float)
     out["k_max"] = [float(np.max(x)) for x in frame["x"]]
     end = dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[1]
-    out["note"] = ["" if k >= end else f"ends at k = {k:.1f} < {end:g}: zero-filled beyond"
-                   for k in out["k_max"]]
+    notes = [[] if k >= end else [f"ends at k = {k:.1f} < {end:g}: zero-filled beyond"]
+             for k in out["k_max"]]
+    for row, pair in zip(notes, _look_alike_pairs(proba_types, types.classes_,
+                                                  min_probability)):
+        if pair:
+            row.append(f"{pair[0]} or {pair[1]}: elements {pair[2]} apart in Z look alike "
+                       "in EXAFS")
+    out["note"] = ["; ".join(n) for n in notes]
     final = dist.model.steps[-1][1]
     if hasattr(final, "predict_interval"):
         interval = final.predict_interval(dist.model[:-1].transform(frame), coverage=0.9)
@@ -299,6 +310,25 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     first = [c for c in ANSWER_COLUMNS if c in out]
     out = out[first + [c for c in out if c not in first]]
     return (out, fits) if return_fits else out
+
+
+def _look_alike_pairs(proba, classes, min_probability):
+    """Per row: ``(first, second, dZ)`` when the two most probable neighbour elements
+    both reach ``min_probability`` and lie at most :data:`LOOK_ALIKE_Z` apart in Z,
+    else ``None``."""
+    from pymatgen.core import Element
+
+    classes = np.asarray(classes)
+    out = []
+    for row in np.asarray(proba):
+        first, second = np.argsort(-row)[:2]
+        pair = None
+        if row[second] >= min_probability:
+            dz = abs(Element(classes[first]).Z - Element(classes[second]).Z)
+            if dz <= LOOK_ALIKE_Z:
+                pair = (str(classes[first]), str(classes[second]), dz)
+        out.append(pair)
+    return out
 
 
 def _refine_distances(frame, out, candidates, k_range, enabled):
