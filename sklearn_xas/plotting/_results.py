@@ -253,7 +253,6 @@ def plot_first_shell_fits(data, fits, *, kweight=2, max_rows=8):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklearn_xas.datasets import load_prototype_exafs
     >>> from sklearn_xas.plotting import plot_first_shell_fits
     >>> from sklearn_xas.simulate import FirstShellFit
