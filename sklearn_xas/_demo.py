@@ -183,9 +183,10 @@ def _write_figures(out, result, sets, held, examples, fits):
             paths.append(out / f"{kind.lower()}_{name}")
             fig.savefig(paths[-1], dpi=110)
     if examples is not None:
+        chi = to_chi(examples)
         paths.append(out / "measured_examples_chi.png")
-        plot_measured_chi(to_chi(examples)).savefig(paths[-1], dpi=110)
-    if fits is not None and any(f is not None for f in fits):
-        paths.append(out / "measured_examples_fits.png")
-        plot_first_shell_fits(to_chi(examples), fits).savefig(paths[-1], dpi=110)
+        plot_measured_chi(chi).savefig(paths[-1], dpi=110)
+        if fits is not None and any(f is not None for f in fits):
+            paths.append(out / "measured_examples_fits.png")
+            plot_first_shell_fits(chi, fits).savefig(paths[-1], dpi=110)
     return paths
