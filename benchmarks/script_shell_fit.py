@@ -97,7 +97,9 @@ def rst(summary):
              "Mean NN distance of ``describe_sites``: the shipped model's answer beside the "
              "same answer refined by a first-shell fit (one FEFF6L path of the most "
              "probable neighbour element, k 3-11, k-weight 2, first R peak; a fit with an "
-             "R-factor above 0.1 keeps the model's distance). Truth: the cited crystal "
+             "R-factor above 0.1 is retried from the data's first \\|chi(R)\\| peak, counted "
+             "only inside the model's 90% interval, then with the next element, else the "
+             "model's distance stays). Truth: the cited crystal "
              "structures (standards), the mean CrystalNN first-shell distance (held-out "
              "materials of the shipped models' split).", ""]
     lines += list_table("Distance model vs first-shell fit (Angstrom)",

@@ -42,6 +42,9 @@ def test_fit_recovers_the_distance_of_a_simulated_spectrum(structure, absorber, 
     # the answer does not hang on the start: 0.1 A either side gives the same distance
     again = fit_first_shell(k, chi, absorber, neighbor, truth + (truth - start) / 1.5)
     assert again.distance == pytest.approx(fit.distance, abs=0.01)
+    # nor does it need a start: from the first |chi(R)| peak, the same answer
+    unseeded = fit_first_shell(k, chi, absorber, neighbor, None)
+    assert unseeded.accepted and unseeded.distance == pytest.approx(fit.distance, abs=0.01)
     # the figure shows spectrum and fit; in the fitted R range their |chi(R)| agree
     fig = plot_first_shell_fit(k, chi, fit)
     assert [len(ax.lines) for ax in fig.axes] == [2, 2]
@@ -57,6 +60,11 @@ def test_fit_of_a_spectrum_without_that_shell_is_not_accepted():
     chi = rng.normal(scale=0.05, size=k.size) / np.maximum(k, 1) ** 2
     fit = fit_first_shell(k, chi, "Mg", "O", 2.1)
     assert not fit.accepted and fit.r_factor > MAX_R_FACTOR
+    # started from the data (noise; a lone shell far out at 4.6 A), the fit still runs
+    # and says it found no first shell
+    for spectrum in (chi, np.sin(2 * 4.6 * k) * np.exp(-0.02 * k**2) / np.maximum(k, 1)):
+        fit = fit_first_shell(k, spectrum, "Mg", "O", None)
+        assert not fit.accepted
 
 
 def test_fit_refuses_spectra_it_cannot_fit():
@@ -71,6 +79,60 @@ def test_fit_refuses_spectra_it_cannot_fit():
         fit_first_shell(k, k[:-1], "Mg", "O", 2.1)
     with pytest.raises(ValueError, match="1-5 Angstrom, got 0.5"):
         fit_first_shell(k, np.sin(4 * k) / np.maximum(k, 1) ** 2, "Mg", "O", 0.5)
+
+
+def test_a_fit_that_does_not_converge_is_a_value_error(monkeypatch):
+    """larch's feffit raises numpy's LinAlgError when the covariance of a fit started
+    far from any shell is not finite; the caller gets a ValueError saying so."""
+    import larch.xafs
+
+    def diverges(*args, **kwargs):
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+
+    monkeypatch.setattr(larch.xafs, "feffit", diverges)
+    k = np.arange(321) * 0.05
+    with pytest.raises(ValueError, match="Mg-O path started at 2.10 A did not converge"):
+        fit_first_shell(k, np.sin(4.2 * k) / np.maximum(k, 1) ** 2, "Mg", "O", 2.1)
+
+
+@pytest.mark.parametrize("interval, refined", [((2.5, 3.1), True), ((1.75, 2.25), False)])
+def test_refit_from_the_data_counts_only_inside_the_model_interval(interval, refined):
+    """A model distance 0.8 A short: the fit started there cannot reach the shell (its
+    length may move 0.4 A); started from the data it finds NaCl's 2.82 A, which is the
+    answer only where the model's 90% interval allows it."""
+    import pandas as pd
+
+    from sklearn_xas.pretrained._shipped import _refine_distances
+
+    k, chi = simulate_exafs(_rocksalt(5.64, "Na", "Cl"), 0, sigma2=0.006, s02=0.9)
+    frame = pd.DataFrame({"x": [k], "y": [chi]})
+    out = pd.DataFrame(dict(absorbing_element=["Na"], edge=["K"], model_nn_distance=[2.0],
+                            mean_nn_distance=[2.0], distance_low=[interval[0]],
+                            distance_high=[interval[1]]))
+    (fit,) = _refine_distances(frame, out, [["Cl"]], (3.0, 11.0), False)
+    if refined:
+        assert out.at[0, "distance_source"] == "first-shell fit"
+        assert out.at[0, "mean_nn_distance"] == pytest.approx(2.82, abs=0.02)
+        assert fit.accepted and fit.neighbor == "Cl"
+    else:
+        assert out.at[0, "mean_nn_distance"] == 2.0  # the model's stays, and says why
+        assert "outside the model's 90% interval" in out.at[0, "distance_source"]
+
+
+@pytest.mark.shared_data
+def test_describe_sites_refits_from_the_data_where_the_model_start_fails():
+    """The two measured Fe foils (bcc, 8 neighbours at 2.482 A): the shipped model puts
+    the Athena project's foil at 2.66 A, where the fit is rejected (R-factor 0.12); the
+    retry from the first |chi(R)| peak is accepted, and both land within 0.03 A."""
+    root = shared_archive("measured-xafs.tar.gz")
+    if root is None:
+        pytest.skip("measured-xafs.tar.gz not found in ../shared/data")
+    data = load_measured_standards(root)
+    foils = data[(data.frame["material_id"] == "Fe foil").to_numpy()]
+    table = describe_sites(foils, refine=True)
+    assert len(table) == 2 and (table["distance_source"] == "first-shell fit").all()
+    np.testing.assert_allclose(table["mean_nn_distance"], 2.482, atol=0.03)
+    assert (np.abs(table["model_nn_distance"] - 2.482) > 0.1).any()  # what the retry fixed
 
 
 @pytest.mark.shared_data

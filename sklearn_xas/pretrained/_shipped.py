@@ -9,6 +9,7 @@ by the project's own code are shipped.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 
@@ -200,7 +201,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     refined by a first-shell fit of chi(k) (:func:`sklearn_xas.simulate.fit_first_shell`:
     one FEFF6L path of the most probable neighbour element, started at the model's
     distance), the way an EXAFS analyst would. A fit whose R-factor exceeds
-    :data:`~sklearn_xas.simulate.MAX_R_FACTOR` is tried again with the next most
+    :data:`~sklearn_xas.simulate.MAX_R_FACTOR` is tried again started from the data
+    (the first-shell peak of |chi(R)|, for a model distance that is somewhat off; such
+    a fit counts only inside the model's 90% interval), then with the next most
     probable element (:data:`FIT_CANDIDATES` in all); without an accepted fit the
     model's distance stays.
 
@@ -342,14 +345,22 @@ def _refine_distances(frame, out, candidates, k_range, enabled):
                     desc="first-shell fits", unit="spectrum")
     for i, (k, chi) in rows:
         coordination = out.at[i, "coordination_number"] if "coordination_number" in out else 6
-        fit, why = None, None
-        for neighbor in candidates[i]:
+        low, high = ((out.at[i, "distance_low"], out.at[i, "distance_high"])
+                     if "distance_low" in out else (-np.inf, np.inf))
+        fit, why, outside = None, None, None
+        # each element started at the model's distance, then at the data's first peak
+        for neighbor, start in itertools.product(candidates[i],
+                                                 (out.at[i, "model_nn_distance"], None)):
             try:
                 trial = fit_first_shell(k, chi, out.at[i, "absorbing_element"], neighbor,
-                                        out.at[i, "model_nn_distance"], edge=out.at[i, "edge"],
+                                        start, edge=out.at[i, "edge"],
                                         coordination=coordination, k_range=k_range)
             except (ValueError, FeffError) as exc:
                 why = f"no fit: {exc}"
+                continue
+            if trial.accepted and start is None and not low <= trial.distance <= high:
+                # started away from the model, it found a shell the model rules out
+                outside = f"fit at {trial.distance:.2f} A, outside the model's 90% interval"
                 continue
             if trial.accepted:
                 fit = trial
@@ -361,7 +372,7 @@ def _refine_distances(frame, out, candidates, k_range, enabled):
             out.at[i, "mean_nn_distance"] = fit.distance
             out.at[i, "distance_source"] = "first-shell fit"
         else:
-            why = why if fit is None else f"fit R-factor {fit.r_factor:.2f}"
+            why = outside or (why if fit is None else f"fit R-factor {fit.r_factor:.2f}")
             out.at[i, "distance_source"] = f"model ({why})"
     for column, attr in [("fit_neighbor", "neighbor"), ("fit_distance_std", "distance_std"),
                          ("fit_r_factor", "r_factor"), ("fit_amplitude", "amplitude"),

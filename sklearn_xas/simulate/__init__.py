@@ -40,7 +40,7 @@ from ._generator import (
     sample_disorder,
 )
 from ._prototypes import build_prototype, prototype_structures
-from ._shell_fit import MAX_R_FACTOR, FirstShellFit, fit_first_shell
+from ._shell_fit import MAX_R_FACTOR, PEAK_SHIFT, FirstShellFit, fit_first_shell
 
 __all__ = [
     "DEFAULT_CORE_HOLE",
@@ -54,6 +54,7 @@ __all__ = [
     "FirstShellFit",
     "GeneratedStructure",
     "MAX_R_FACTOR",
+    "PEAK_SHIFT",
     "SCF_RETRY_CARD",
     "average_by_structure",
     "build_prototype",

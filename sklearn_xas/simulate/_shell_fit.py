@@ -32,6 +32,9 @@ MAX_R_FACTOR = 0.1
 MAX_DELTA_R = 0.4
 #: Distances are rounded to this step (Angstrom) to reuse a model path.
 _PATH_STEP = 0.05
+#: How far (Angstrom) the first-shell peak of |chi(R)| lies below the distance, for a
+#: start taken from the data: the scattering phase puts it 0.2-0.5 below.
+PEAK_SHIFT = 0.35
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +114,21 @@ def _first_peak_window(xafs, larch, k, chi, distance, kmin, kmax, kweight):
     return float(r[below[np.argmin(mag[below])]]), float(r[above[np.argmin(mag[above])]])
 
 
+def _peak_start(xafs, larch, k, chi, kmin, kmax, kweight):
+    """A start distance from the data: the first |chi(R)| peak in 0.9-3.5 Angstrom that
+    reaches half the largest there (the first shell, not a stronger second shell; the
+    highest point if |chi(R)| has no peak there), plus :data:`PEAK_SHIFT`."""
+    group = larch.Group()
+    xafs.xftf(k, chi, group=group, kmin=kmin, kmax=kmax, kweight=kweight, dk=1.0,
+              window="hanning")
+    r, mag = np.asarray(group.r), np.asarray(group.chir_mag)
+    inside = np.flatnonzero((r >= 0.9) & (r <= 3.5))
+    peaks = [i for i in inside if mag[i] >= mag[i - 1] and mag[i] >= mag[i + 1]]
+    tall = [i for i in peaks if mag[i] >= 0.5 * mag[inside].max()]
+    first = tall[0] if tall else inside[np.argmax(mag[inside])]  # no peak: the highest
+    return float(np.clip(r[first] + PEAK_SHIFT, 1.0, 5.0))
+
+
 @functools.lru_cache(maxsize=512)
 def _model_path_text(absorber, neighbor, edge, distance):
     """The ``feff0001.dat`` text of the first shell of a model cluster (FEFF6L)."""
@@ -146,8 +164,11 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
         chi(k), unweighted, on an increasing k grid (1/Angstrom).
     absorber, neighbor : str
         Element symbols of the absorbing atom and of its first-shell neighbour.
-    distance : float
-        Starting distance (Angstrom), e.g. a model's prediction.
+    distance : float or None
+        Starting distance (Angstrom), e.g. a model's prediction; ``None`` starts from
+        the data: the first peak of |chi(R)| in 0.9-3.5 Angstrom that reaches half the
+        largest there, plus :data:`PEAK_SHIFT` (the phase shift that puts the peak
+        below the distance).
     edge : {"K", "L1", "L2", "L3"} or None, default=None
         ``None`` picks :func:`~sklearn_xas.simulate.default_edge` of ``absorber``.
     coordination : float, default=6
@@ -170,7 +191,9 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
     ------
     ValueError
         If chi(k) is not finite, its grid not increasing, it covers less than 4
-        1/Angstrom of ``k_range``, or ``distance`` is outside 1-5 Angstrom.
+        1/Angstrom of ``k_range``, ``distance`` is outside 1-5 Angstrom, or the fit
+        did not converge (its covariance could not be computed, as happens when the
+        path is started far from any shell).
     FeffError
         If FEFF6L cannot compute the model path.
     MissingOptionalDependencyError
@@ -201,6 +224,8 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
     if kmax - kmin < 4:
         raise ValueError(f"chi(k) covers k {kmin:g}-{kmax:g} of the fit's k range "
                          f"{k_range[0]:g}-{k_range[1]:g}: at least 4 1/A are needed.")
+    if distance is None:
+        distance = _peak_start(xafs, larch, k, chi, kmin, kmax, kweight)
     if not 1.0 <= float(distance) <= 5.0:
         raise ValueError(f"distance must be a first-shell distance of 1-5 Angstrom, got "
                          f"{distance!r}.")
@@ -228,7 +253,11 @@ def fit_first_shell(k, chi, absorber, neighbor, distance, *, edge=None, coordina
                                           window="hanning", rmin=rmin, rmax=rmax)
         dataset = xafs.feffit_dataset(data=larch.Group(k=k, chi=chi), pathlist=[path],
                                       transform=transform)
-        out = xafs.feffit(params, dataset)
+        try:
+            out = xafs.feffit(params, dataset)
+        except np.linalg.LinAlgError as exc:  # larch's uncertainties of a NaN covariance
+            raise ValueError(f"the fit of a {absorber}-{neighbor} path started at "
+                             f"{float(distance):.2f} A did not converge ({exc}).") from exc
     fitted = out.params
     delta_r = float(fitted["del_r"].value)
     std = fitted["del_r"].stderr
