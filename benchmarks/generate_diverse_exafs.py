@@ -20,7 +20,10 @@ every n-th shard)::
 ``--elemental`` makes the supplement in ``benchmarks/data/elemental-exafs/`` instead:
 every metal in the close-packed structures it does not take (``generate_structures(
 polymorphs=True)``; 126 structures, a minute), since the main set holds each element's
-own structure once against hundreds of intermetallics.
+own structure once against hundreds of intermetallics. ``--strained`` makes the one in
+``benchmarks/data/strained-exafs/``: the main set's binary and elemental crystals with
+their lattices scaled by :data:`STRAINS` (not relaxed again; ~0.3 s a site), since each
+binary compound is there once per prototype.
 
 :func:`load_diverse_exafs` reads the shards back as an
 :class:`~sklearn_xas.datasets.XASDataset`.
@@ -45,6 +48,13 @@ OUT = ROOT / "benchmarks" / "data" / "diverse-exafs"
 #: The supplement of ``--elemental``: every metal in the close-packed structures it
 #: does not take (the main set has each element's own structure once).
 ELEMENTAL_OUT = ROOT / "benchmarks" / "data" / "elemental-exafs"
+#: The strained supplement of ``--strained``: the main set's binary and elemental
+#: crystals (the prototypes outside :data:`NOT_STRAINED`), isotropically scaled.
+STRAINED_OUT = ROOT / "benchmarks" / "data" / "strained-exafs"
+#: Lattice scale factors of ``--strained`` (bond lengths change by the same factor).
+STRAINS = (0.96, 1.04)
+#: Prototypes ``--strained`` leaves alone: they are most of the main set already.
+NOT_STRAINED = frozenset({"l12", "b2", "alb2", "spinel", "perovskite"})
 #: FEFF6L settings (the shared set's, but with sampled disorder per spectrum).
 SETTINGS = dict(rmax=6.0, nleg=4, k_edge_max_z=56, symprec=0.1, timeout=120)
 RELAX = dict(steps=60, fmax=0.1, max_volume_change=0.4)
@@ -69,20 +79,24 @@ def _write_atomic(path, write):
     os.replace(tmp, path)
 
 
-def run_shard(number, gens, seed, out):
-    """Relax and simulate one shard; write its two files."""
+def run_shard(number, gens, seed, out, relax=True):
+    """Relax (unless not ``relax``) and simulate one shard; write its two files."""
     from sklearn_xas.simulate import DEFAULT_K, relax_structures, sample_disorder
     from sklearn_xas.simulate._batch import _symmetry_groups
     from sklearn_xas.simulate._feff6 import _simulate, default_edge
 
     t0 = time.perf_counter()
-    relaxed = relax_structures([g.structure for g in gens], **RELAX)
+    relaxed = (relax_structures([g.structure for g in gens], **RELAX) if relax else
+               [dict(structure=g.structure, energy_per_atom=None, volume_ratio=None, steps=0,
+                     rejected=None) for g in gens])
     t_relax = time.perf_counter() - t0
     records, chis, failures, materials = [], [], [], []
     for g, res in zip(gens, relaxed):
         entry = dict(material_id=g.material_id, prototype=g.prototype, rule=g.rule,
                      energy_per_atom=res["energy_per_atom"], volume_ratio=res["volume_ratio"],
                      relax_steps=res["steps"], rejected=res["rejected"])
+        if getattr(g, "parent", None):
+            entry.update(parent=g.parent, strain=g.strain)
         if res["rejected"]:
             materials.append(entry)
             continue
@@ -144,6 +158,8 @@ def load_diverse_exafs(folder=OUT, max_shards=None, elemental=ELEMENTAL_OUT):
     ``s02``, ``e0`` (the sampled physics) and ``feff_seconds``. ``max_shards`` keeps
     the first shards only (the set as it was when a model was trained). The finished
     shards of the elemental supplement in ``elemental`` (``None``: not) come after.
+    Rows of the strained supplement (``folder=STRAINED_OUT, elemental=None``) also have
+    ``parent`` (the crystal they are a scaled copy of) and ``strain``.
     """
     from sklearn_xas.datasets import XASDataset
     from sklearn_xas.simulate import DEFAULT_K
@@ -164,8 +180,31 @@ def load_diverse_exafs(folder=OUT, max_shards=None, elemental=ELEMENTAL_OUT):
                 built[mid] = _structure_from(structures[mid]["structure"])
             rows.append(dict(rec, spectrum_type="EXAFS", structure=built[mid],
                              x=DEFAULT_K.copy(), y=y,
-                             prototype=structures[mid]["prototype"], source=meta_path.name))
+                             prototype=structures[mid]["prototype"], source=meta_path.name,
+                             **{k: structures[mid][k] for k in ("parent", "strain")
+                                if k in structures[mid]}))
     return XASDataset.from_records(rows)
+
+
+def strained_structures(folder=OUT, strains=STRAINS):
+    """``--strained``'s plan: each relaxed binary or elemental crystal of the main set
+    (prototypes outside :data:`NOT_STRAINED`) scaled by each factor of ``strains``,
+    as ``material_id`` ``"<parent>@<factor>"`` with ``parent`` and ``strain``."""
+    from types import SimpleNamespace
+
+    plan = []
+    for meta_path in _shards(Path(folder)):
+        meta = json.loads(gzip.decompress(meta_path.read_bytes()))
+        for m in meta["materials"]:
+            if "structure" not in m or m["prototype"] in NOT_STRAINED:
+                continue
+            for f in strains:
+                s = _structure_from(m["structure"])
+                s.scale_lattice(s.volume * f**3)
+                plan.append(SimpleNamespace(
+                    material_id=f"{m['material_id']}@{f:.2f}", prototype=m["prototype"],
+                    rule=m["rule"], structure=s, parent=m["material_id"], strain=f))
+    return plan
 
 
 def summary(out=OUT):
@@ -242,12 +281,31 @@ whose rule says "polymorph", relaxed with CHGNet ({relax}) and simulated with FE
 """
 
 
+STRAINED_HEAD = """# Strained supplement of the diverse EXAFS set (generated by this project)
+
+The main set (`../diverse-exafs/`) holds each binary compound once per prototype
+(ZnSe: 5 structures in all, so 5 Se sites with Zn neighbours), against thousands of
+intermetallic, spinel and perovskite sites. This supplement is every relaxed binary and
+elemental crystal of the main set (all prototypes but {not_strained}) with its lattice
+scaled by {strains} (bond lengths change by the same factor, within what real compounds
+and CHGNet's relaxation spread over), not relaxed again, simulated with FEFF6L
+({settings}) and disorder sampled afresh (`sample_disorder` keyed by the new material
+id, `"<parent>@<factor>"`): `generate_diverse_exafs.py --strained`. Each material entry
+records `parent` and `strain`. `train_pretrained.py --strained` adds the copies of
+training materials only (a held-out material's copies stay out), after the split by
+material, so held-out figures stay comparable. Same file layout as the main set.
+"""
+
+
 def write_readme(out=OUT, seed=0):
     """Write ``README.md`` with the counts of the finished shards."""
     s = summary(out)
-    head = ELEMENTAL_HEAD if Path(out).resolve() == ELEMENTAL_OUT.resolve() else README_HEAD
+    head = {ELEMENTAL_OUT.resolve(): ELEMENTAL_HEAD,
+            STRAINED_OUT.resolve(): STRAINED_HEAD}.get(Path(out).resolve(), README_HEAD)
     lines = [head.format(seed=seed, relax=", ".join(f"{k}={v}" for k, v in RELAX.items()),
-                                settings=", ".join(f"{k}={v}" for k, v in SETTINGS.items())),
+                         settings=", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
+                         strains=" and ".join(map(str, STRAINS)),
+                         not_strained=", ".join(sorted(NOT_STRAINED))),
              "## Counts (finished shards)", "",
              f"- shards: {s['shards']}; structures tried: {s['materials']}, rejected after "
              f"relaxation: {s['rejected']} ({s['rejections']})",
@@ -256,7 +314,8 @@ def write_readme(out=OUT, seed=0):
              f" ({sum(v >= 30 for v in s['neighbours'].values())} with >= 30 sites)",
              f"- FEFF6L failures: {s['failures']} sites (e.g. {s['failure_examples'][:1]})",
              f"- CPU time: {s['total_cpu_hours']} h in all, of which FEFF6L "
-             f"{s['feff_cpu_hours']} h (the rest: CHGNet relaxation, path sums)", "",
+             f"{s['feff_cpu_hours']} h (the rest: path sums and, but for the strained "
+             "supplement, CHGNet relaxation)", "",
              "Sites per prototype: " + ", ".join(f"{k} {v}" for k, v in
                                                  sorted(s["prototypes"].items())), "",
              "Sites per absorbing element: " + ", ".join(
@@ -280,11 +339,15 @@ def main(argv=None):
     parser.add_argument("--elemental", action="store_true",
                         help="generate the elemental supplement instead: every metal in the "
                              "close-packed structures (fcc, bcc, hcp) it does not take")
+    parser.add_argument("--strained", action="store_true",
+                        help="generate the strained supplement instead: the main set's "
+                             "binary and elemental crystals with their lattices scaled by "
+                             f"{' and '.join(map(str, STRAINS))} (no relaxation)")
     parser.add_argument("--summary", action="store_true",
                         help="write README.md with the counts, print them and exit")
     args = parser.parse_args(argv)
     if args.out is None:
-        args.out = ELEMENTAL_OUT if args.elemental else OUT
+        args.out = ELEMENTAL_OUT if args.elemental else STRAINED_OUT if args.strained else OUT
     if args.summary:
         print(json.dumps(write_readme(args.out, args.seed), indent=1))
         return 0
@@ -296,7 +359,9 @@ def main(argv=None):
 
     (args.out / "shards").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    if args.elemental:
+    if args.strained:
+        gens = strained_structures()
+    elif args.elemental:
         from sklearn_xas.simulate import ELEMENT_POLYMORPHS
 
         gens = [g for g in generate_structures(10**5, seed=args.seed, polymorphs=True,
@@ -312,7 +377,8 @@ def main(argv=None):
         if (args.out / "shards" / f"shard_{number:05d}.json.gz").exists():
             continue
         chunk = gens[number * args.shard_size:(number + 1) * args.shard_size]
-        n_ok, n_fail, secs = run_shard(number, chunk, args.seed, args.out)
+        n_ok, n_fail, secs = run_shard(number, chunk, args.seed, args.out,
+                                       relax=not args.strained)
         print(f"shard {number}: {n_ok} spectra, {n_fail} FEFF failures, {secs:.0f} s",
               flush=True)
         done += 1

@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate_diverse_exafs import ELEMENTAL_OUT as ELEMENTAL  # noqa: E402
 from generate_diverse_exafs import OUT as DIVERSE  # noqa: E402
+from generate_diverse_exafs import STRAINED_OUT as STRAINED  # noqa: E402
 
 OUT = HERE.parent / "sklearn_xas" / "pretrained" / "models"
 EXAFS_ARCHIVE = "feff6l-exafs-mp.tar.gz"
@@ -60,6 +61,21 @@ def load_sets(names, max_shards=None, elemental=True):
                 "structure", "x", "y", "multiplicity", "source", "prototype"]
         parts.append(XASDataset(data.frame[keep].assign(source_set="diverse"), validate=False))
     return XASDataset.concat(parts)
+
+
+def strained_for(train):
+    """Rows of the strained supplement whose parent crystal is a material of ``train``
+    (so that a held-out material's strained copies stay out of training)."""
+    from generate_diverse_exafs import load_diverse_exafs
+
+    from sklearn_xas.datasets import XASDataset
+
+    data = load_diverse_exafs(STRAINED, elemental=None)
+    keep = np.isin(data.frame["parent"].to_numpy(), train.frame["material_id"].unique())
+    cols = ["material_id", "absorbing_index", "absorbing_element", "edge", "spectrum_type",
+            "structure", "x", "y", "multiplicity", "source", "prototype"]
+    return XASDataset(data.frame.loc[keep, cols].reset_index(drop=True)
+                      .assign(source_set="strained"), validate=False)
 
 
 def _diverse_shards(max_shards):
@@ -146,6 +162,9 @@ def main(argv=None):
                         help="train on at most this many sites of each generated prototype "
                              "(the generator's later shards are mostly L1_2 and B2 "
                              "intermetallics); held-out sites are all kept")
+    parser.add_argument("--strained", action="store_true",
+                        help="add the strained supplement's copies of the training "
+                             "materials (generate_diverse_exafs.py --strained) to training")
     parser.add_argument("--grid", nargs=3, type=float, default=(3.0, 11.0, 161))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
@@ -189,6 +208,15 @@ def main(argv=None):
         print(f"--max-per-prototype {args.max_per_prototype}: {keep.size} of {len(train)} "
               "training sites kept", flush=True)
         train, ttrain = train[keep], ttrain.iloc[keep]
+    n_strained = 0
+    if args.strained:
+        from sklearn_xas.datasets import XASDataset
+
+        extra = strained_for(train)
+        n_strained = len(extra)
+        print(f"--strained: {n_strained} strained copies of training crystals", flush=True)
+        ttrain = pd.concat([ttrain, _targets(extra, n_jobs=2)], ignore_index=True)
+        train = XASDataset.concat([train, extra])
     fit_data, fit_targets = train, ttrain
     augmented = 0
     if args.augment:
@@ -285,7 +313,8 @@ def main(argv=None):
                                n_materials=tm.train_summary["n_materials"],
                                n_absorbing_elements=len(counts),
                                diverse_shards=shards, diverse_elemental=True,
-                               max_per_prototype=args.max_per_prototype),
+                               max_per_prototype=args.max_per_prototype,
+                               strained=n_strained),
             settings=dict(k_grid=list(grid), seed=args.seed,
                           pipeline=type(model.steps[-1][1]).__name__,
                           backend=model.steps[-1][1].backend, neighbor_method="crystalnn",
