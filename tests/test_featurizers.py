@@ -23,6 +23,7 @@ from sklearn_xas.featurizers import (
     AbsorberSiteFeaturizer,
     AbsorberSOAPFeaturizer,
     CHGNetSiteEmbedder,
+    SevenNetSiteEmbedder,
     clear_feature_cache,
     scalar_property_table,
 )
@@ -435,6 +436,95 @@ def test_dask_backend_gives_the_local_matrix(cu):
             workers = client.run(os.getpid)
     assert len(set(workers.values()) - {os.getpid()}) == 2
     np.testing.assert_array_equal(local, remote)
+
+
+# ---------------------------------------------------------- SevenNetSiteEmbedder
+@pytest.fixture(scope="module")
+def sevennet():
+    pytest.importorskip("sevenn")
+    from sklearn_xas.featurizers._sevennet import _load_sevennet
+
+    return _load_sevennet("7net-0", "cpu")
+
+
+def test_sevennet_last_block_reads_out_sevennets_energy(nacl, sevennet):
+    # the potential's own readout, applied to the last block's features of every atom,
+    # gives the energy SevenNet's ASE calculator computes: the features are the model's
+    import torch
+    from pymatgen.io.ase import AseAtomsAdaptor
+    from sevenn import _keys as key
+    from sevenn.calculator import SevenNetCalculator
+
+    model, _, _ = sevennet
+    strained = nacl.copy()
+    strained.apply_strain([0.03, -0.02, 0.01])
+    n = len(strained)
+    last = SevenNetSiteEmbedder(layer=-1, device="cpu", cache=False).fit_transform(
+        [(strained, i) for i in range(n)])
+    assert last.shape == (n, 128)
+    atoms = AseAtomsAdaptor.get_atoms(strained)
+    with warnings.catch_warnings():  # no CUDA accelerator; torch.jit.script deprecated
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        atoms.calc = SevenNetCalculator("7net-0", device="cpu")
+        reference = atoms.get_potential_energy()
+    data = {key.NODE_FEATURE: torch.as_tensor(last, dtype=torch.float32),
+            key.NODE_ATTR: model._atomic_numbers_to_onehot(
+                torch.as_tensor(atoms.numbers, dtype=torch.long)),
+            key.BATCH: torch.zeros(n, dtype=torch.long)}
+    data[key.ATOM_TYPE] = data[key.NODE_ATTR]
+    with torch.no_grad():
+        for name in ("reduce_input_to_hidden", "reduce_hidden_to_energy",
+                     "rescale_atomic_energy"):
+            data = model._modules[name](data)
+    energy = float(data[key.ATOMIC_ENERGY].sum())
+    assert energy == pytest.approx(reference, abs=1e-3 * n)
+
+
+def test_sevennet_invariant_sites_layers_and_cache(nacl, sevennet, monkeypatch):
+    from pymatgen.core.operations import SymmOp
+
+    clear_feature_cache()
+    calls = []
+    original = SevenNetSiteEmbedder._embed
+    monkeypatch.setattr(SevenNetSiteEmbedder, "_embed",
+                        lambda self, *a: calls.append(a[3]) or original(self, *a))
+    rotated = nacl.copy()
+    rotated.apply_operation(SymmOp.from_axis_angle_and_translation([1, 1, 0], 33.0))
+    import torch
+
+    threads = torch.get_num_threads()
+    emb = SevenNetSiteEmbedder(device="cpu").fit([(nacl, 0)])
+    out = emb.transform([(nacl, 0), (nacl, 1), (nacl, 4), (rotated, 0)])
+    assert torch.get_num_threads() == threads  # one thread inside, restored after
+    assert out.shape == (4, 4 * 224 + 128)
+    assert emb.get_feature_names_out()[[0, -1]].tolist() == ["sevennet_l0_0",
+                                                               "sevennet_l4_127"]
+    np.testing.assert_allclose(out[1], out[0], atol=1e-5)  # equivalent Na sites
+    np.testing.assert_allclose(out[3], out[0], atol=1e-4)  # a rotation changes nothing
+    assert np.abs(out[2] - out[0]).max() > 0.1  # Cl is not Na
+    assert len(calls) == 2  # one pass per structure, for all its sites
+    several = clone(emb).set_params(layer=(0, -1)).fit([(nacl, 0)])
+    stacked = several.transform([(nacl, 0)])  # from the cache
+    assert len(calls) == 2 and several.layers_ == (0, 4)
+    np.testing.assert_allclose(stacked[0], np.r_[out[0, :224], out[0, -128:]])
+    blob = pickle.dumps(several)
+    assert len(blob) < 20_000  # feature names, not the model's 3 MB of weights
+    np.testing.assert_array_equal(pickle.loads(blob).transform([(nacl, 0)]), stacked)
+    clear_feature_cache()
+
+
+def test_sevennet_unknown_element_and_bad_layer(sevennet):
+    _, spec, _ = sevennet
+    missing = next(z for z in range(1, 100) if z not in spec["known"])
+    from pymatgen.core import Element
+
+    symbol = Element.from_Z(missing).symbol
+    odd = Structure(Lattice.cubic(4.0), [symbol, "O"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    with pytest.raises(XASDataError, match=rf"row 0.*no atom type for {symbol}"):
+        SevenNetSiteEmbedder(device="cpu", cache=False).fit_transform([(odd, 1)])
+    with pytest.raises(ValueError, match=r"layer must be in \[0, 4\]"):
+        SevenNetSiteEmbedder(device="cpu", layer=5).fit([(odd, 1)])
 
 
 # ------------------------------------------------------------ CHGNetSiteEmbedder

@@ -14,6 +14,8 @@ columns:
   species (the geometry of the neighbourhood);
 - :class:`CHGNetSiteEmbedder`: the absorbing site's embedding from the pretrained
   CHGNet potential (its weights ship in CHGNet's wheel, a core dependency);
+- :class:`SevenNetSiteEmbedder`: rotation invariants at the absorbing site from the
+  pretrained SevenNet equivariant potential (weights in the ``sevenn`` wheel);
 - :class:`AbsorberElementEncoder`: the absorbing element (and edge) as element
   properties, for models that serve many elements.
 
@@ -44,6 +46,7 @@ from ._element import (
 )
 from ._embedding import CHGNetSiteEmbedder
 from ._rdf import AbsorberRDFFeaturizer
+from ._sevennet import SEVENNET_MODELS, SevenNetSiteEmbedder
 from ._site import AbsorberSiteFeaturizer
 from ._soap import AbsorberSOAPFeaturizer
 
@@ -52,11 +55,13 @@ __all__ = [
     "EDGE_FEATURES",
     "ONE_HOT_PROPERTIES",
     "SCALAR_PROPERTIES",
+    "SEVENNET_MODELS",
     "AbsorberElementEncoder",
     "AbsorberRDFFeaturizer",
     "AbsorberSOAPFeaturizer",
     "AbsorberSiteFeaturizer",
     "CHGNetSiteEmbedder",
+    "SevenNetSiteEmbedder",
     "clear_feature_cache",
     "scalar_property_table",
 ]

@@ -135,6 +135,10 @@ FRAME_INPUT_ESTIMATORS = {
         "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
         "tested in tests/test_featurizers.py"
     ),
+    "SevenNetSiteEmbedder": (
+        "X is the frame (structure, absorbing_index) or (structure, index) pairs; "
+        "tested in tests/test_featurizers.py"
+    ),
     # --- estimators ------------------------------------------------------------------
     "NeighborTypePipeline": (
         "a Pipeline whose X is the frame (spectra on their own grids, absorbing_element "
