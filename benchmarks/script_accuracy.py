@@ -170,24 +170,32 @@ def rows_of(frame, idx):
 
 # ----------------------------------------------------------------------------- forward
 def use_cache(pipeline, cache, progress):
-    """Point every CHGNet embedder inside ``pipeline`` at the on-disk cache (the model's
-    hyperparameters stay as they are)."""
-    from sklearn_xas.featurizers import CHGNetSiteEmbedder
+    """Point every pretrained-potential embedder inside ``pipeline`` at its on-disk cache,
+    ``<cache>/<chgnet|sevennet>`` (the model's hyperparameters stay as they are)."""
+    from sklearn_xas.featurizers import CHGNetSiteEmbedder, SevenNetSiteEmbedder
 
+    kinds = {CHGNetSiteEmbedder: "chgnet", SevenNetSiteEmbedder: "sevennet"}
     for name, value in pipeline.get_params().items():
-        if isinstance(value, CHGNetSiteEmbedder):
-            pipeline.set_params(**{f"{name}__cache": cache, f"{name}__progress": progress})
+        if type(value) in kinds:
+            pipeline.set_params(**{f"{name}__cache": str(Path(cache) / kinds[type(value)]),
+                                   f"{name}__progress": progress})
     return pipeline
 
 
 def forward_models(args, cache):
     """(name, role, pipeline or None) of the forward comparison."""
-    from sklearn_xas.featurizers import CHGNetSiteEmbedder
+    from sklearn.pipeline import FeatureUnion
+
+    from sklearn_xas.featurizers import (
+        AbsorberRDFFeaturizer,
+        AbsorberSOAPFeaturizer,
+        CHGNetSiteEmbedder,
+    )
     from sklearn_xas.pipelines import CHGNET_LAYERS, make_spectrum_pipeline
 
     def chgnet():
-        return CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=args.device, cache=cache,
-                                  progress=args.progress)
+        return CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=args.device,
+                                  cache=str(Path(cache) / "chgnet"), progress=args.progress)
 
     quick = {"max_epochs": 15, "n_ensemble": 1} if args.quick else {}
     dev = {"device": args.device, "random_state": 0}
@@ -203,6 +211,10 @@ def forward_models(args, cache):
     if not args.quick:
         models.insert(3, ("one network on the CHGNet embedding alone", "variant",
                           make_spectrum_pipeline(featurizer=chgnet(), n_ensemble=1, **dev)))
+        previous = FeatureUnion([("chgnet", chgnet()), ("rdf", AbsorberRDFFeaturizer()),
+                                 ("soap", AbsorberSOAPFeaturizer())])
+        models.insert(4, ("previous default (0.1): CHGNet + RDF + SOAP", "variant",
+                          make_spectrum_pipeline(featurizer=previous, **dev)))
     return models
 
 
@@ -220,7 +232,7 @@ def run_forward(args, results, store):
           f"(OmniXAS split); training-mean median MSE on val = "
           f"{np.median(((Y_val - Y_train.mean(0)) ** 2).mean(1)):.4f} (OmniXAS test: 0.0128)",
           flush=True)
-    cache = str(args.cache_dir / "chgnet")
+    cache = str(args.cache_dir)
     _featurize_cost(args, f_val, results)
     _warm_cache(args, cache, rows_of(frame, np.concatenate([train, val])))
     for name, role, model in forward_models(args, cache):
@@ -239,33 +251,42 @@ def run_forward(args, results, store):
     store["forward_truth"] = (Y_val, Y_train)
 
 
-def _warm_cache(args, cache, frame):
-    """Embed every site once into the on-disk cache, so that fit times exclude it."""
-    from sklearn_xas.featurizers import CHGNetSiteEmbedder
+def _embedders(args, cache):
+    """(name, embedder) of the pretrained potentials of the default recipe."""
+    from sklearn_xas.featurizers import CHGNetSiteEmbedder, SevenNetSiteEmbedder
     from sklearn_xas.pipelines import CHGNET_LAYERS
 
-    t0 = time.perf_counter()
-    CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=args.device, cache=cache,
-                       progress=args.progress).fit_transform(frame)
-    print(f"  CHGNet embeddings of {len(frame)} sites ready ({time.perf_counter() - t0:.0f} s; "
-          f"cache {cache})", flush=True)
+    return [
+        ("CHGNetSiteEmbedder (all 5 layers, no cache)",
+         CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=args.device, cache=cache and
+                            str(Path(cache) / "chgnet"), progress=args.progress)),
+        ("SevenNetSiteEmbedder (all 5 blocks, no cache)",
+         SevenNetSiteEmbedder(device=args.device, cache=cache and
+                              str(Path(cache) / "sevennet"), progress=args.progress)),
+    ]
+
+
+def _warm_cache(args, cache, frame):
+    """Embed every site once into the on-disk caches, so that fit times exclude it."""
+    for name, embedder in _embedders(args, cache):
+        t0 = time.perf_counter()
+        embedder.fit_transform(frame)
+        print(f"  {name.split()[0]} embeddings of {len(frame)} sites ready "
+              f"({time.perf_counter() - t0:.0f} s; cache {cache})", flush=True)
 
 
 def _featurize_cost(args, frame, results):
-    """Cold cost of the CHGNet embedding (no cache), on a few structures."""
-    from sklearn_xas.featurizers import CHGNetSiteEmbedder
-    from sklearn_xas.pipelines import CHGNET_LAYERS
-
+    """Cold cost of the pretrained-potential embeddings (no cache), on a few structures."""
     sub = frame.iloc[: 20 if args.quick else 100]
-    emb = CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device=args.device, cache=False)
-    t0 = time.perf_counter()
-    emb.fit_transform(sub)
-    dt = time.perf_counter() - t0
-    results.append(dict(task="featurize", dataset="Cu FEFF XANES", split="-",
-                        model="CHGNetSiteEmbedder (all 5 layers, no cache)", role="featurizer",
-                        n_train=0, n_test=len(sub), fit_s=0.0, predict_s=dt))
-    print(f"  CHGNet embedding, cold: {1000 * dt / len(sub):.0f} ms per site "
-          f"({len(sub)} sites)", flush=True)
+    for name, embedder in _embedders(args, False):
+        t0 = time.perf_counter()
+        embedder.fit_transform(sub)
+        dt = time.perf_counter() - t0
+        results.append(dict(task="featurize", dataset="Cu FEFF XANES", split="-",
+                            model=name, role="featurizer", n_train=0, n_test=len(sub),
+                            fit_s=0.0, predict_s=dt))
+        print(f"  {name.split()[0]}, cold: {1000 * dt / len(sub):.0f} ms per site "
+              f"({len(sub)} sites)", flush=True)
 
 
 # ----------------------------------------------------------------------------- inverse

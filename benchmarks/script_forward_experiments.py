@@ -12,9 +12,9 @@ list (``GroupShuffleSplit`` by material, 15 %, seed 0: fit on the rest), the spl
 choices are made; the validation figure is reported beside it.
 
 Features are computed once per representation and cached under ``--cache-dir`` as arrays
-(CHGNet's five stages, the element-weighted radial distribution, absorber-centred SOAP
-from dscribe), so that a variant costs only its fit. Without the shared data the script
-says so and exits with status 0.
+(CHGNet's five stages, SevenNet's invariants, the element-weighted radial distribution,
+absorber-centred SOAP from dscribe), so that a variant costs only its fit. Without the
+shared data the script says so and exits with status 0.
 """
 
 import argparse
@@ -74,6 +74,12 @@ def features(name, frame, cache_dir):
 
         X = AbsorberSiteFeaturizer([CrystalNNFingerprint.from_preset("ops")],
                                    n_jobs=1).fit_transform(frame)
+    elif name.startswith("sevennet"):
+        from sklearn_xas.featurizers import SevenNetSiteEmbedder
+
+        model = {"sevennet": "7net-0", "sevennet_l3i5": "7net-l3i5"}[name]
+        X = SevenNetSiteEmbedder(model_name=model, device="cpu",
+                                 cache=str(cache_dir / "sevennet-cache")).fit_transform(frame)
     elif name.startswith("soap"):
         kw = {"soap": {}, "soap_mu2": {"compression": "mu2"},
               "soap_small": {"n_max": 4, "l_max": 3, "r_cut": 5.0}}[name]
@@ -98,6 +104,11 @@ FEATURE_SETS = {
     "soap": ("soap",),
     "rdf+soap_small": ("rdf", "soap_small"),
     "chgnet+rdf+cnnf": ("chgnet", "rdf", "cnnf"),
+    "sevennet": ("sevennet",),
+    "sevennet+rdf": ("sevennet", "rdf"),
+    "chgnet+rdf+sevennet": ("chgnet", "rdf", "sevennet"),
+    "chgnet+rdf+sevennet+soap_mu2": ("chgnet", "rdf", "sevennet", "soap_mu2"),
+    "chgnet+rdf+sevennet_l3i5": ("chgnet", "rdf", "sevennet_l3i5"),
     "chgnet+rdf+soap_mu2+cnnf": ("chgnet", "rdf", "soap_mu2", "cnnf"),
 }
 
@@ -124,6 +135,12 @@ VARIANTS = {
     "cnnf-1": ("chgnet+rdf+cnnf", {}),
     "cnnf_soap-1": ("chgnet+rdf+soap_mu2+cnnf", {}),
     "cnnf_soap-5": ("chgnet+rdf+soap_mu2+cnnf", {"n_ensemble": 5}),
+    "sevennet_only-1": ("sevennet", {}),
+    "sevennet_rdf-1": ("sevennet+rdf", {}),
+    "sevennet-1": ("chgnet+rdf+sevennet", {}),
+    "sevennet-5": ("chgnet+rdf+sevennet", {"n_ensemble": 5}),
+    "sevennet_soap-1": ("chgnet+rdf+sevennet+soap_mu2", {}),
+    "l3i5-1": ("chgnet+rdf+sevennet_l3i5", {}),
 }
 
 
@@ -149,6 +166,12 @@ DESCRIPTIONS = {
     "cnnf-1": "+ CrystalNN site fingerprint (matminer, ops preset: local geometry)",
     "cnnf_soap-1": "+ species-blind SOAP + CrystalNN fingerprint",
     "cnnf_soap-5": "+ species-blind SOAP + CrystalNN fingerprint, 5 networks averaged",
+    "sevennet_only-1": "SevenNet-0 embedding alone (5 blocks' invariants at the absorber)",
+    "sevennet_rdf-1": "SevenNet-0 embedding + RDF, no CHGNet",
+    "sevennet-1": "+ SevenNet-0 embedding",
+    "sevennet-5": "+ SevenNet-0 embedding, 5 networks averaged",
+    "sevennet_soap-1": "+ SevenNet-0 embedding + species-blind SOAP",
+    "l3i5-1": "+ SevenNet-l3i5 embedding (with l = 3 channels)",
 }
 
 

@@ -236,8 +236,9 @@ def _common(p, *, data=True, data_required=True):
 
 def _model_options(p, *, featurizer, neighbor_method):
     p.add_argument("--featurizer", choices=["rdf", "chgnet"], default=featurizer,
-                   help="forward model's site features: radial distribution or CHGNet "
-                   "embedding (default %(default)s)")
+                   help="forward model's site features: radial distribution, or the "
+                   "recipe's default (CHGNet and SevenNet-0 embeddings + radial "
+                   "distribution) (default %(default)s)")
     p.add_argument("--space", choices=["r", "k"], default="r",
                    help="forward EXAFS target: |chi(R)| or k^2 chi(k)")
     p.add_argument("--neighbor-method", choices=["cutoff", "crystalnn"],

@@ -90,8 +90,9 @@ def _cu_spectra(frame):
     return SpectrumResampler(grid=(8990.0, 9015.0, 51)).fit_transform(frame)
 
 
-def test_forward_default_recipe_uses_chgnet_embedding(cu):
+def test_forward_default_recipe_uses_chgnet_and_sevennet_embeddings(cu):
     pytest.importorskip("chgnet")
+    pytest.importorskip("sevenn")
     frame, _ = cu
     frame = frame.iloc[:16]
     Y = _cu_spectra(frame)
@@ -102,9 +103,10 @@ def test_forward_default_recipe_uses_chgnet_embedding(cu):
     assert union.named_transformers["chgnet"].layer == CHGNET_LAYERS
     pipe.fit(frame, Y)
     n_rdf = len(union.named_transformers["rdf"].get_feature_names_out())
-    n_soap = len(union.named_transformers["soap"].get_feature_names_out())
-    assert n_soap == 105  # n_max 6, l_max 4, one species
-    assert pipe[:-1].transform(frame).shape == (16, 64 * len(CHGNET_LAYERS) + n_rdf + n_soap)
+    n_sevennet = len(union.named_transformers["sevennet"].get_feature_names_out())
+    assert n_sevennet == 4 * 224 + 128  # 128 scalars + 64 + 32 norms, 5 blocks
+    assert pipe[:-1].transform(frame).shape == (16, 64 * len(CHGNET_LAYERS) + n_sevennet
+                                                + n_rdf)
     pred = pipe.predict(frame)
     assert pred.shape == Y.shape and np.isfinite(pred).all()
 

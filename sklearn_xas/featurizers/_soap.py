@@ -55,6 +55,8 @@ class AbsorberSOAPFeaturizer(_SiteFeaturizerBase):
     on an inner split of the training list and from 6.40 to 6.91 on the validation
     list (one network), and from 11.24 to 12.71 and 7.19 to 7.54 for the average of
     five; an element-resolved SOAP (5,000 features) lowered them to 7.1 and 3.5.
+    Beside :class:`SevenNetSiteEmbedder` it lowered them (one network, 14.47 to 12.99
+    and 7.45 to 7.13), so the recipe no longer uses it.
 
     Examples
     --------

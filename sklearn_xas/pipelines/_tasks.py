@@ -51,8 +51,9 @@ def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=
         The kind of spectra (the inverse recipes take only that kind).
     featurizer : {"rdf", "chgnet"}, default="rdf"
         Forward recipe only: the fast radial-distribution featurizer of the absorbing
-        site, or the recipe's default pretrained CHGNet embedding (better on real
-        structures, slower on CPU).
+        site, or the recipe's default, the pretrained CHGNet and SevenNet-0 embeddings
+        beside the radial distribution (better on real structures, slower on CPU; the
+        name predates SevenNet).
     n_jobs, device, random_state : optional
         Set on every step that has such a parameter (``None`` leaves the default).
     quick : bool, default=False
