@@ -386,7 +386,10 @@ def run_inverse_set(args, results, store, per_element, name, frame, train, test)
               "(no target)", flush=True)
     train, test = train[ok[train]], test[ok[test]]
     classes = sorted({e for t in types if t for e in t})
-    Y = binarize([t if t else () for t in types], classes)
+    # one last column, never true, for predicted elements that no site holds (a
+    # NeighborTypePipeline with relative labels may name any absorber's own element)
+    Y = np.hstack([binarize([t if t else () for t in types], classes),
+                   np.zeros((len(types), 1), dtype=int)])
     f_train, f_test = rows_of(frame, train), rows_of(frame, test)
     elements = frame["absorbing_element"].to_numpy()[test]
     print(f"\nInverse: {name}, {len(train)} train / {len(test)} test sites, "
@@ -395,15 +398,19 @@ def run_inverse_set(args, results, store, per_element, name, frame, train, test)
     type_models, dist_models = inverse_models(args)
     for label, role, model, y_kind in type_models:
         print(f"  fitting {label} ...", flush=True)
+        pred = np.zeros((len(test), len(classes) + 1), dtype=int)
         if y_kind == "indicator":
-            pred, t_fit, t_pred = fit_predict(model, f_train, Y[train], f_test)
-            pred = np.asarray(pred).astype(int)
+            raw, t_fit, t_pred = fit_predict(model, f_train, Y[train, :-1], f_test)
+            pred[:, :-1] = np.asarray(raw).astype(int)
         else:
             y_fit = [types[i] for i in train]
             raw, t_fit, t_pred = fit_predict(model, f_train, y_fit, f_test)
-            fitted = list(model.classes_)
-            pred = np.zeros((len(test), len(classes)), dtype=int)
-            pred[:, [classes.index(c) for c in fitted]] = np.asarray(raw)
+            raw = np.asarray(raw).astype(int)
+            fitted = [str(c) for c in model.classes_]
+            known = [j for j, c in enumerate(fitted) if c in classes]
+            pred[:, [classes.index(fitted[j]) for j in known]] = raw[:, known]
+            other = [j for j, c in enumerate(fitted) if c not in classes]
+            pred[:, -1] = raw[:, other].any(axis=1) if other else 0
         s = type_scores(Y[test], pred)
         print(f"  types {label:50s} F1 micro {s['f1_micro']:.3f}  macro {s['f1_macro']:.3f}  "
               f"exact {s['exact']:.3f}   fit {t_fit:6.1f} s  predict {t_pred:5.2f} s",
