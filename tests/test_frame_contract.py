@@ -19,6 +19,7 @@ from sklearn_xas.featurizers import (
     AbsorberSiteFeaturizer,
     AbsorberSOAPFeaturizer,
     CHGNetSiteEmbedder,
+    SevenNetSiteEmbedder,
 )
 from sklearn_xas.metrics import exact_set_scorer
 from sklearn_xas.pipelines import (
@@ -71,6 +72,8 @@ CASES = {
         "exafs", ("spectrumtypeswitch__exafs__kweight__kweight", [1, 2])),
     "CHGNetSiteEmbedder": (lambda: make_pipeline(CHGNetSiteEmbedder(layer=3), Ridge()),
                            "exafs", ("ridge__alpha", [0.1, 1.0])),
+    "SevenNetSiteEmbedder": (lambda: make_pipeline(SevenNetSiteEmbedder(layer=4), Ridge()),
+                             "exafs", ("ridge__alpha", [0.1, 1.0])),
 }
 
 
@@ -111,7 +114,7 @@ def test_label_steps_cross_validate_on_dataset_and_frame(name, bundled_exafs):
 def test_cross_validation_on_dataset_and_frame(name, bundled_exafs, bundled_mu):
     make, kind, (param, values) = CASES[name]
     data, y = bundled_exafs if kind == "exafs" else bundled_mu
-    if name == "CHGNetSiteEmbedder":
+    if name in ("CHGNetSiteEmbedder", "SevenNetSiteEmbedder"):
         data, y = data[:12], y[:12]
     cv = GroupKFold(n_splits=3)
     on_dataset = cross_val_score(make(), data, y, groups=data.groups, cv=cv,
