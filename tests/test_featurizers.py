@@ -438,6 +438,26 @@ def test_dask_backend_gives_the_local_matrix(cu):
     np.testing.assert_array_equal(local, remote)
 
 
+def test_one_cpu_thread_inside_restored_after_even_on_error():
+    import torch
+
+    from sklearn_xas.featurizers._base import one_cpu_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with one_cpu_thread("cpu"):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError, match="boom"), one_cpu_thread(torch.device("cpu")):
+            raise RuntimeError("boom")
+        assert torch.get_num_threads() == 2
+        with one_cpu_thread("meta"):  # not the CPU: left alone
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 # ---------------------------------------------------------- SevenNetSiteEmbedder
 @pytest.fixture(scope="module")
 def sevennet():

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import resolve_device
-from ._base import _portable, _SiteFeaturizerBase
+from ._base import _portable, _SiteFeaturizerBase, one_cpu_thread
 
 #: The SevenNet checkpoints that ship inside the ``sevenn`` wheel (nothing is downloaded)
 #: and carry one model for every element they know.
@@ -248,18 +248,11 @@ class SevenNetSiteEmbedder(_SiteFeaturizerBase):
         device = next(model.parameters()).device
         sites = torch.as_tensor(list(indices), dtype=torch.long, device=device)
         blocks = []
-        threads = torch.get_num_threads()
-        with lock, torch.no_grad():
-            if device.type == "cpu":
-                torch.set_num_threads(1)  # see the Notes
-            try:
-                data = model._preprocess(data.to(device))  # atomic numbers -> one-hot
-                irreps = iter(spec["irreps"])
-                for name in spec["names"]:  # the interaction blocks: no energy or forces
-                    data = model._modules[name](data)
-                    if name in spec["blocks"]:
-                        blocks.append(_invariants(data[key.NODE_FEATURE][sites],
-                                                  next(irreps)))
-            finally:
-                torch.set_num_threads(threads)
+        with lock, torch.no_grad(), one_cpu_thread(device):  # see the Notes
+            data = model._preprocess(data.to(device))  # atomic numbers -> one-hot types
+            irreps = iter(spec["irreps"])
+            for name in spec["names"]:  # the interaction blocks only: no energy, no forces
+                data = model._modules[name](data)
+                if name in spec["blocks"]:
+                    blocks.append(_invariants(data[key.NODE_FEATURE][sites], next(irreps)))
         return torch.cat(blocks, dim=1).to("cpu", torch.float64).numpy()
