@@ -259,6 +259,21 @@ def _store_for(cache):
 
 
 # ------------------------------------------------------------------- computation
+def check_layers(layer, n_layers, step):
+    """``layer`` (an int or a sequence of them, negative from the end) as a tuple of
+    indices in ``[0, n_layers)``; a ValueError naming ``step`` otherwise."""
+    layers = (layer,) if isinstance(layer, Integral) else tuple(layer)
+    if not layers:
+        raise ValueError(f"{step}: layer is an empty sequence.")
+    for k in layers:
+        if not isinstance(k, Integral) or not -n_layers <= k < n_layers:
+            raise ValueError(
+                f"{step}: layer must be in [0, {n_layers - 1}] (or negative from the end), "
+                f"got {k!r}."
+            )
+    return tuple(int(k) % n_layers for k in layers)
+
+
 @contextmanager
 def one_cpu_thread(device):
     """Run torch on one thread inside (the count is restored after) where ``device`` is

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import resolve_device
-from ._base import _portable, _SiteFeaturizerBase, one_cpu_thread
+from ._base import _portable, _SiteFeaturizerBase, check_layers, one_cpu_thread
 
 #: Width of CHGNet's atom features.
 CHGNET_FEATURE_DIM = 64
@@ -163,18 +163,7 @@ class CHGNetSiteEmbedder(_SiteFeaturizerBase):
     def _fit(self, frame):
         model, _ = _load_chgnet(self.model_name, resolve_device(self.device))
         n_layers = _n_conv(model) + 1
-        layers = (self.layer,) if isinstance(self.layer, Integral) else tuple(self.layer)
-        if not layers:
-            raise ValueError("CHGNetSiteEmbedder: layer is an empty sequence.")
-        checked = []
-        for k in layers:
-            if not isinstance(k, Integral) or not -n_layers <= k < n_layers:
-                raise ValueError(
-                    f"CHGNetSiteEmbedder: layer must be in [0, {n_layers - 1}] (or negative "
-                    f"from the end), got {k!r}."
-                )
-            checked.append(int(k) % n_layers)
-        self.layers_ = tuple(checked)
+        self.layers_ = check_layers(self.layer, n_layers, type(self).__name__)
         self._n_layers = n_layers
         self.feature_names_out_ = np.asarray(
             [f"chgnet_l{k}_{j}" for k in self.layers_ for j in range(CHGNET_FEATURE_DIM)],

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import resolve_device
-from ._base import _portable, _SiteFeaturizerBase, one_cpu_thread
+from ._base import _portable, _SiteFeaturizerBase, check_layers, one_cpu_thread
 
 #: The SevenNet checkpoints that ship inside the ``sevenn`` wheel (nothing is downloaded)
 #: and carry one model for every element they know.
@@ -183,19 +183,7 @@ class SevenNetSiteEmbedder(_SiteFeaturizerBase):
 
     def _fit(self, frame):
         _, spec, _ = _load_sevennet(self.model_name, resolve_device(self.device))
-        n_blocks = len(spec["blocks"])
-        layers = (self.layer,) if isinstance(self.layer, Integral) else tuple(self.layer)
-        if not layers:
-            raise ValueError("SevenNetSiteEmbedder: layer is an empty sequence.")
-        checked = []
-        for k in layers:
-            if not isinstance(k, Integral) or not -n_blocks <= k < n_blocks:
-                raise ValueError(
-                    f"SevenNetSiteEmbedder: layer must be in [0, {n_blocks - 1}] (or "
-                    f"negative from the end), got {k!r}."
-                )
-            checked.append(int(k) % n_blocks)
-        self.layers_ = tuple(checked)
+        self.layers_ = check_layers(self.layer, len(spec["blocks"]), type(self).__name__)
         self._widths = _block_widths(spec["irreps"])
         self.feature_names_out_ = np.asarray(
             [f"sevennet_l{k}_{j}" for k in self.layers_ for j in range(self._widths[k])],
