@@ -13,6 +13,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, GroupShuffleSplit
@@ -20,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_xas.datasets import load_feff_tree, load_prototype_exafs
 from sklearn_xas.estimators import NeighborTypeClassifier, NNDistanceRegressor, SpectrumRegressor
+from sklearn_xas.estimators._neighbor_type import decide_labels
 from sklearn_xas.exceptions import XASDataError
 from sklearn_xas.pipelines import (
     CHGNET_LAYERS,
@@ -384,6 +386,40 @@ def test_relative_labels_learn_the_absorbers_own_element_once(prototypes):
                      for i, p in zip(test, pred) if own[i]]
         recall[name] = np.mean(hits)
     assert recall["relative"] > recall["plain"] + 0.2, recall
+
+
+def test_relative_labels_join_the_two_columns_of_the_own_element(prototypes):
+    data, y = prototypes
+    pipe = make_neighbor_type_pipeline(backend="logistic").fit(data, y)
+    clf = pipe.named_steps["classify"]
+    inner = clf.classes_.tolist()
+    Q = clf.predict_proba(pipe[:-1].transform(data))
+    P = pipe.predict_proba(data)
+    classes = pipe.classes_.tolist()
+    absorbers = data.frame["absorbing_element"].tolist()
+    both = [i for i, a in enumerate(absorbers) if a in inner]  # two columns name it
+    assert len(both) >= 10
+    for i in both:
+        p, q = Q[i, inner.index(absorbers[i])], Q[i, inner.index(SELF_LABEL)]
+        assert P[i, classes.index(absorbers[i])] == pytest.approx(1 - (1 - p) * (1 - q))
+    # an element that is not the row's absorber keeps its column
+    other = np.array([a != "O" for a in absorbers])
+    assert_allclose(P[other, classes.index("O")], Q[other, inner.index("O")])
+    # the decision is the classifier's rule on the joint probabilities
+    want = decide_labels(P, clf.threshold, clf.min_labels)
+    assert_array_equal(pipe.predict(data), want)
+    # a threshold that the own element of some row passes only jointly
+    own = np.array([P[i, classes.index(absorbers[i])] for i in both])
+    single = np.array([max(Q[i, inner.index(absorbers[i])], Q[i, inner.index(SELF_LABEL)])
+                       for i in both])
+    gap = np.argmax(own - single)
+    assert own[gap] > single[gap] + 1e-3
+    threshold = float((own[gap] + single[gap]) / 2)
+    clf.set_params(threshold=threshold)
+    joint = [i for i, o, m in zip(both, own, single) if m <= threshold < o]
+    labels = pipe.predict_labels(data)
+    assert joint and all(absorbers[i] in labels[i] for i in joint)
+    assert_array_equal(pipe.predict(data), decide_labels(P, threshold, clf.min_labels))
 
 
 def test_relative_labels_answer_for_an_absorber_never_seen_at_fit(prototypes):
