@@ -235,10 +235,10 @@ def _common(p, *, data=True, data_required=True):
 
 
 def _model_options(p, *, featurizer, neighbor_method):
-    p.add_argument("--featurizer", choices=["rdf", "chgnet"], default=featurizer,
+    p.add_argument("--featurizer", choices=["rdf", "pretrained", "chgnet"], default=featurizer,
                    help="forward model's site features: radial distribution, or the "
-                   "recipe's default (CHGNet and SevenNet-0 embeddings + radial "
-                   "distribution) (default %(default)s)")
+                   "recipe's default, pretrained CHGNet and SevenNet-0 embeddings + radial "
+                   "distribution ('chgnet': its deprecated name) (default %(default)s)")
     p.add_argument("--space", choices=["r", "k"], default="r",
                    help="forward EXAFS target: |chi(R)| or k^2 chi(k)")
     p.add_argument("--neighbor-method", choices=["cutoff", "crystalnn"],
@@ -292,7 +292,7 @@ def build_parser():
     p.add_argument("--test-size", type=_fraction, default=0.0,
                    help="hold out this fraction of materials and report metrics on it")
     p.add_argument("--quick", action="store_true", help="short training (a smoke test)")
-    _model_options(p, featurizer="chgnet", neighbor_method="crystalnn")
+    _model_options(p, featurizer="pretrained", neighbor_method="crystalnn")
     _common(p)
 
     p = _command(sub, "predict", cmd_predict, "what surrounds the absorber: shipped or "

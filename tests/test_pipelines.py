@@ -34,6 +34,7 @@ from sklearn_xas.pipelines import (
     make_neighbor_type_pipeline,
     make_nn_distance_pipeline,
     make_spectrum_pipeline,
+    make_task_pipeline,
     xanes_branch,
 )
 from sklearn_xas.targets import compute_targets
@@ -111,6 +112,22 @@ def test_forward_default_recipe_uses_chgnet_and_sevennet_embeddings(cu):
                                                 + n_rdf)
     pred = pipe.predict(frame)
     assert pred.shape == Y.shape and np.isfinite(pred).all()
+
+
+def test_task_pipeline_featurizer_names_and_the_deprecated_one():
+    from sklearn_xas.featurizers import AbsorberRDFFeaturizer
+
+    rdf = make_task_pipeline("spectrum", featurizer="rdf").named_steps["featurize"]
+    assert isinstance(rdf, AbsorberRDFFeaturizer)
+    names = [n for n, _ in make_task_pipeline("spectrum", featurizer="pretrained")
+             .named_steps["featurize"].transformer_list]
+    assert names == [n for n, _ in make_spectrum_pipeline().named_steps["featurize"]
+                     .transformer_list]
+    with pytest.warns(FutureWarning, match="featurizer='pretrained'"):
+        old = make_task_pipeline("spectrum", featurizer="chgnet")
+    assert [n for n, _ in old.named_steps["featurize"].transformer_list] == names
+    with pytest.raises(ValueError, match="'rdf' or 'pretrained'"):
+        make_task_pipeline("spectrum", featurizer="soap")
 
 
 def test_forward_recipe_grid_search_by_material(cu):

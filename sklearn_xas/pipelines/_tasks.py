@@ -1,5 +1,7 @@
 """The tasks of sklearn-xas by name, as the command line and saved models use them."""
 
+import warnings
+
 import numpy as np
 
 from ..featurizers import AbsorberRDFFeaturizer
@@ -39,6 +41,19 @@ def _set_matching(model, suffix, value):
         model.set_params(**dict.fromkeys(keys, value))
 
 
+def check_featurizer(featurizer):
+    """``featurizer`` of :func:`make_task_pipeline`, checked; the deprecated ``"chgnet"``
+    becomes ``"pretrained"`` with a :class:`FutureWarning`."""
+    if featurizer == "chgnet":
+        warnings.warn("featurizer='chgnet' is deprecated since 0.2 and is removed in 0.4: "
+                      "it is the recipe's pretrained embeddings (CHGNet and SevenNet-0), "
+                      "now named featurizer='pretrained'.", FutureWarning, stacklevel=3)
+        return "pretrained"
+    if featurizer not in ("rdf", "pretrained"):
+        raise ValueError(f"featurizer must be 'rdf' or 'pretrained', got {featurizer!r}.")
+    return featurizer
+
+
 def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=None,
                        device=None, random_state=0, quick=False):
     """The recipe of a task by name, with shared settings set on every step that has them.
@@ -49,11 +64,14 @@ def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=
         Which recipe.
     spectrum_type : {"XANES", "EXAFS"}, default="EXAFS"
         The kind of spectra (the inverse recipes take only that kind).
-    featurizer : {"rdf", "chgnet"}, default="rdf"
+    featurizer : {"rdf", "pretrained"}, default="rdf"
         Forward recipe only: the fast radial-distribution featurizer of the absorbing
         site, or the recipe's default, the pretrained CHGNet and SevenNet-0 embeddings
-        beside the radial distribution (better on real structures, slower on CPU; the
-        name predates SevenNet).
+        beside the radial distribution (better on real structures, slower on CPU).
+
+        .. deprecated:: 0.2
+           ``"chgnet"``, the earlier name of ``"pretrained"`` (from before SevenNet
+           joined the recipe), is removed in 0.4.
     n_jobs, device, random_state : optional
         Set on every step that has such a parameter (``None`` leaves the default).
     quick : bool, default=False
@@ -71,8 +89,7 @@ def make_task_pipeline(task, *, spectrum_type="EXAFS", featurizer="rdf", n_jobs=
     50
     """
     _check_task(task)
-    if featurizer not in ("rdf", "chgnet"):
-        raise ValueError(f"featurizer must be 'rdf' or 'chgnet', got {featurizer!r}.")
+    featurizer = check_featurizer(featurizer)
     if task == "spectrum":
         feat = AbsorberRDFFeaturizer() if featurizer == "rdf" else None
         model = make_spectrum_pipeline(featurizer=feat)

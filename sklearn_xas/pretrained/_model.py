@@ -25,6 +25,7 @@ from ..pipelines import (
     target_axis,
     task_targets,
 )
+from ..pipelines._tasks import check_featurizer
 
 #: Written into every saved model; :func:`load_model` refuses other files.
 MODEL_FORMAT = "sklearn-xas-model"
@@ -369,9 +370,10 @@ def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
         With structures (the targets, and the forward task's inputs, come from them).
     spectrum_type : {"XANES", "EXAFS"} or None, default=None
         ``None``: the one type ``data`` holds.
-    featurizer : {"rdf", "chgnet"}, default="rdf"
+    featurizer : {"rdf", "pretrained"}, default="rdf"
         Forward task: site features (see
-        :func:`~sklearn_xas.pipelines.make_task_pipeline`).
+        :func:`~sklearn_xas.pipelines.make_task_pipeline`; ``"chgnet"``, the deprecated
+        name of ``"pretrained"``, warns).
     space : {"r", "k"}, default="r"
         Forward task on EXAFS: predict |chi(R)| or k^2 chi(k).
     neighbor_method : {"crystalnn", "cutoff"}, default="crystalnn"
@@ -397,6 +399,7 @@ def train_model(task, data, *, spectrum_type=None, featurizer="rdf", space="r",
     >>> tm.predict_labels(data[:2])  # doctest: +SKIP
     [('Br',), ('Ag',)]
     """
+    featurizer = check_featurizer(featurizer)  # warns here, at the caller's line
     frame = check_frame(data, ("spectrum_type", "absorbing_element", "material_id"),
                         step="train_model")
     kinds = sorted(pd.unique(frame["spectrum_type"]))
