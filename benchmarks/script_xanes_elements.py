@@ -3,7 +3,8 @@
 One model for all absorbing elements per task, trained with
 :func:`sklearn_xas.pretrained.train_model` (the library's recipes, ``featurizer="rdf"``,
 ``neighbor_method="cutoff"``; the forward task also with extremely randomised trees
-in place of the network ensemble, as the demo uses) on a material-disjoint split,
+in place of the network ensemble, as the demo uses, and, with ``--forward``, on the
+recipe's pretrained CHGNet + SevenNet-0 embeddings) on a material-disjoint split,
 scored on the held-out materials beside the trivial baselines (training-mean spectrum;
 per-absorber majority neighbour set and mean distance). The inverse tasks are also
 trained on the EXAFS of the same sites, so that the two spectroscopies are compared on
@@ -21,6 +22,8 @@ Writes ``doc/results/xanes_elements_<set>.rst`` (included by the results page) a
 prints the tables. Run::
 
     python benchmarks/script_xanes_elements.py --set prototype --set shared
+    python benchmarks/script_xanes_elements.py --set shared --forward network trees \
+        "pretrained network" "pretrained trees"
 """
 
 import argparse
@@ -88,36 +91,47 @@ def forward_per_element(result, test):
     return pd.DataFrame(rows).sort_values(["n_test", "element"], ascending=[False, True])
 
 
-def run(name, *, test_size, seed, n_jobs):
+#: Forward variants: label -> (featurizer, recipe parameters).
+FORWARD = {
+    "network": ("rdf", None),
+    "trees": ("rdf", {"regress__backend": "extra_trees"}),
+    "pretrained network": ("pretrained", None),
+    "pretrained trees": ("pretrained", {"regress__backend": "extra_trees"}),
+}
+
+
+def run(name, *, test_size, seed, n_jobs, forward=("network", "trees")):
     from sklearn_xas.pretrained import train_model
 
     xanes, exafs = load_sets(name)
     parts = split(xanes, exafs, test_size, seed)
     rows, per_element, info = [], None, {}
-    trees = {"regress__backend": "extra_trees"}
-    for kind, tasks in (("XANES", [("spectrum", None), ("spectrum", trees), ("nn-distance", None),
-                                   ("neighbor-types", None)]),
+    xanes_tasks = [("spectrum", v) for v in forward] + [("nn-distance", None),
+                                                       ("neighbor-types", None)]
+    for kind, tasks in (("XANES", xanes_tasks),
                         ("EXAFS", [("nn-distance", None), ("neighbor-types", None)])):
         train, test = parts[kind]
         info[kind] = (len(train), len(test), int(pd.unique(train.groups).size),
                       int(train.frame["absorbing_element"].nunique()))
-        for task, params in tasks:
+        for task, variant in tasks:
+            featurizer, params = FORWARD[variant] if variant else ("rdf", None)
             t0 = time.perf_counter()
-            model = train_model(task, train, featurizer="rdf", neighbor_method="cutoff",
+            model = train_model(task, train, featurizer=featurizer, neighbor_method="cutoff",
                                 n_jobs=n_jobs, random_state=seed, params=params)
             fit_s = time.perf_counter() - t0
             result = model.evaluate(test, n_jobs=n_jobs)
-            label = task if params is None else f"{task} (extra trees)"
+            label = task if variant is None else f"{task} ({variant})"
             for metric, (a, b) in result.scores.items():
                 rows.append(dict(data=kind, task=label, metric=metric, model=a, baseline=b,
                                  fit_s=fit_s))
             if task == "spectrum":
-                per = forward_per_element(result, test)
+                per = forward_per_element(result, test).rename(columns={"eta": variant})
                 if per_element is None:
                     per_element = per
                 else:
-                    per_element["eta_trees"] = per.set_index(["element", "edge"]).loc[
-                        list(zip(per_element["element"], per_element["edge"])), "eta"].to_numpy()
+                    per_element[variant] = per.set_index(["element", "edge"]).loc[
+                        list(zip(per_element["element"], per_element["edge"])),
+                        variant].to_numpy()
             print(f"[{name}] {kind} {label}: {result.scores} ({fit_s:.0f} s)", flush=True)
     return pd.DataFrame(rows), per_element, info, xanes
 
@@ -141,15 +155,15 @@ def report(name, table, per_element, info, xanes):
                         "per-absorber majority set, per-absorber mean distance)",
                         ["data", "task", "metric", "model", "baseline", "fit (s)"], rows)
     shown = per_element[per_element["n_test"] >= MIN_TEST]
-    rows = [[r.element, r.edge, str(r.n_test), f"{r.eta:.2f}", f"{r.eta_trees:.2f}",
-             f"{r.model:.3g}", f"{r.baseline:.3g}"] for r in shown.itertuples()]
+    variants = [c for c in FORWARD if c in per_element]
+    rows = [[r["element"], r["edge"], str(r["n_test"]), *(f"{r[v]:.2f}" for v in variants),
+             f"{r['model']:.3g}", f"{r['baseline']:.3g}"] for _, r in shown.iterrows()]
     if rows:
         lines += list_table(f"{name} set: forward eta per absorbing element (elements with "
                             f">= {MIN_TEST} held-out spectra; {len(per_element) - len(shown)} "
-                            "more have fewer)", ["element", "edge", "held out",
-                                                 "eta (network)", "eta (trees)",
-                                                 "median MSE (network)",
-                                                 "mean-spectrum MSE"], rows)
+                            "more have fewer)",
+                            ["element", "edge", "held out", *(f"eta ({v})" for v in variants),
+                             f"median MSE ({variants[0]})", "mean-spectrum MSE"], rows)
     else:
         lines += [f"No absorbing element has {MIN_TEST} held-out spectra yet.", ""]
     path = OUT / f"xanes_elements_{name}.rst"
@@ -164,13 +178,17 @@ def main(argv=None):
     parser.add_argument("--test-size", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--forward", nargs="+", choices=list(FORWARD),
+                        default=["network", "trees"],
+                        help="forward variants (pretrained: the recipe's CHGNet and "
+                             "SevenNet-0 embeddings beside the radial distribution)")
     args = parser.parse_args(argv)
     from sklearn_xas.utils import limit_threads
 
     limit_threads("auto")
     for name in args.sets or ["prototype"]:
-        table, per_element, info, xanes = run(name, test_size=args.test_size,
-                                              seed=args.seed, n_jobs=args.n_jobs)
+        table, per_element, info, xanes = run(name, test_size=args.test_size, seed=args.seed,
+                                              n_jobs=args.n_jobs, forward=args.forward)
         print(table.to_string(index=False))
         print(per_element.to_string(index=False))
         print(f"wrote {report(name, table, per_element, info, xanes)}")
