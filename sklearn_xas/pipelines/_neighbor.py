@@ -91,8 +91,8 @@ class NeighborTypePipeline(Pipeline):
     ``threshold``; else its own decisions, mapped back). With the shipped
     ``neighbor-types-exafs`` model, against taking the larger of the two columns and
     deciding on them separately, the exact-set accuracy stayed at 0.765 on 1,112
-    held-out Materials Project sites and went from 0.415 to 0.415 (4,178 generated
-    ones), and rose from 0.70 to 0.77 on the 30 shared measured standards: the Fe foils,
+    held-out Materials Project sites and at 0.415 on 4,178 generated ones, and rose
+    from 0.70 to 0.77 on the 30 shared measured standards: the Fe foils,
     where Fe's own column (0.26-0.28) and :data:`SELF_LABEL` (0.16-0.18) had each lost
     to Co (0.33).
 
@@ -237,6 +237,7 @@ class NeighborTypePipeline(Pipeline):
         -------
         labels : list of tuple of str
         """
+        check_is_fitted(self)
         classes = np.asarray(self.classes_)
         return [tuple(sorted(classes[row].tolist()))
                 for row in self.predict(X).astype(bool)]
