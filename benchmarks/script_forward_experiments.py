@@ -141,6 +141,12 @@ VARIANTS = {
     "sevennet-5": ("chgnet+rdf+sevennet", {"n_ensemble": 5}),
     "sevennet_soap-1": ("chgnet+rdf+sevennet+soap_mu2", {}),
     "l3i5-1": ("chgnet+rdf+sevennet_l3i5", {}),
+    # model changes on the recipe's features (CHGNet + RDF + SevenNet-0)
+    "trees_sn": ("chgnet+rdf+sevennet", {"backend": "extra_trees", "n_estimators": 100}),
+    "stack_sn-1": ("chgnet+rdf+sevennet",
+                   {"stack": [{}, {"backend": "extra_trees", "n_estimators": 100}]}),
+    "pca32_sn-1": ("chgnet+rdf+sevennet", {"target_pca": 32}),
+    "knn_sn": ("chgnet+rdf+sevennet", {"backend": "knn"}),
 }
 
 
@@ -172,6 +178,10 @@ DESCRIPTIONS = {
     "sevennet-5": "+ SevenNet-0 embedding, 5 networks averaged",
     "sevennet_soap-1": "+ SevenNet-0 embedding + species-blind SOAP",
     "l3i5-1": "+ SevenNet-l3i5 embedding (with l = 3 channels)",
+    "trees_sn": "recipe features, 100 extremely randomised trees instead of the network",
+    "stack_sn-1": "recipe features, mean of one network and 100 extra trees",
+    "pca32_sn-1": "recipe features, the network predicts 32 PCA scores of the spectrum",
+    "knn_sn": "recipe features, 5 nearest neighbours instead of the network",
 }
 
 
@@ -201,6 +211,8 @@ def write_rst(table, path):
 
 def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
     """Fit the variant on the inner split and on the full training list; two etas."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -209,13 +221,23 @@ def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
     _, params = VARIANTS[name]
     row = dict(variant=name, features=VARIANTS[name][0], params=repr(params), seed=seed,
                n_features=X.shape[1])
+    params = dict(params)
+    n_pca = params.pop("target_pca", None)
+    members = params.pop("stack", None) or [params]  # a stack: its members' mean
     for split, fit_idx, test_idx in (("inner", inner_fit, inner_val), ("val", train, val)):
-        model = make_pipeline(StandardScaler(), SpectrumRegressor(
-            device="cpu", random_state=seed, **{"n_ensemble": 1, **params}))
+        models = []
+        for member in members:
+            model = make_pipeline(StandardScaler(), SpectrumRegressor(
+                device="cpu", random_state=seed, **{"n_ensemble": 1, **member}))
+            if n_pca:
+                model = TransformedTargetRegressor(model, transformer=PCA(n_pca),
+                                                   check_inverse=False)
+            models.append(model)
         t0 = time.perf_counter()
-        model.fit(X[fit_idx], Y[fit_idx])
+        for model in models:
+            model.fit(X[fit_idx], Y[fit_idx])
         t1 = time.perf_counter()
-        pred = model.predict(X[test_idx])
+        pred = np.mean([model.predict(X[test_idx]) for model in models], axis=0)
         row[f"eta_{split}"] = eta_score(Y[test_idx], pred, Y[fit_idx].mean(axis=0))
         row[f"fit_s_{split}"] = t1 - t0
         row[f"predict_s_{split}"] = time.perf_counter() - t1
