@@ -1,4 +1,4 @@
-"""FEFF10 XANES across the periodic table on the shared FEFF6L EXAFS structures.
+"""FEFF10 XANES across the periodic table: the shared FEFF6L structures, or generated ones.
 
 The sites are those of the shared FEFF6L tree (``feff6l-exafs-mp.tar.gz``: 1,036
 Materials Project structures, up to 6 symmetry-inequivalent sites each, ~76 absorbing
@@ -22,6 +22,13 @@ structures into an :class:`~sklearn_xas.datasets.XASDataset`. Based on FEFF10
     nice python benchmarks/generate_shared_xanes.py --max-sites 3000 --worker 0/2 &
     nice python benchmarks/generate_shared_xanes.py --max-sites 3000 --worker 1/2 &
     python benchmarks/generate_shared_xanes.py --summary   # README with counts
+
+``--source diverse`` does the same on the project's generated crystals (the diverse
+prototype EXAFS set and its elemental supplement, ``generate_diverse_exafs.py``):
+working tree ``benchmarks/data/diverse-xanes/``, archive ``diverse-xanes.tar.gz``
+(again FEFF10's ``xmu.dat`` and an index only: the crystals are rebuilt from the
+diverse set's shards), README ``diverse-xanes.md``, :func:`load_diverse_xanes`.
+Nothing of ``../shared/data`` goes into it.
 """
 
 import argparse
@@ -36,11 +43,21 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "data" / "shared-xanes"
-PACKED = ROOT / "benchmarks" / "data" / "shared-xanes.tar.gz"
-README = ROOT / "benchmarks" / "data" / "shared-xanes.md"
+DATA = ROOT / "benchmarks" / "data"
+OUT = DATA / "shared-xanes"
+PACKED = DATA / "shared-xanes.tar.gz"
+README = DATA / "shared-xanes.md"
 ARCHIVE = "feff6l-exafs-mp.tar.gz"
 INDEX = "index.json"
+#: SCF retries (sites, of how many) of a source's first sites, whose index entries
+#: predate the ``scf_retry`` record (counted from their ``feff.inp`` cards then).
+EARLY_RETRIES = {"shared": (368, 1314)}
+#: Where each source's sites come from, and its working tree, archive and README.
+SOURCES = {
+    "shared": dict(out=OUT, packed=PACKED, readme=README),
+    "diverse": dict(out=DATA / "diverse-xanes", packed=DATA / "diverse-xanes.tar.gz",
+                    readme=DATA / "diverse-xanes.md"),
+}
 
 
 def shared_structures():
@@ -61,6 +78,23 @@ def shared_structures():
             index, element = site.name.split("_", 1)
             sites.append((mdir.name, int(index), element))
     return structures, sites
+
+
+def diverse_structures():
+    """As :func:`shared_structures`, for the generated crystals of the diverse set."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate_diverse_exafs import load_diverse_exafs
+
+    frame = load_diverse_exafs().frame
+    structures = dict(zip(frame["material_id"], frame["structure"]))
+    sites = sorted(set(zip(frame["material_id"], frame["absorbing_index"].astype(int),
+                           frame["absorbing_element"])))
+    return structures, sites
+
+
+def source_structures(source):
+    """``{material_id: Structure}`` and sites of a source of :data:`SOURCES`."""
+    return shared_structures() if source == "shared" else diverse_structures()
 
 
 def spread_order(sites, structures):
@@ -90,16 +124,17 @@ def pack(out=OUT, packed=PACKED, stats=None):
     """
     stats = {**_read_stats(out), **(stats or {})}
     index = []
+    top = packed.name.removesuffix(".tar.gz")
     tmp = packed.with_name(f".{packed.name}.{os.getpid()}.tmp")
     with tarfile.open(tmp, "w:gz", compresslevel=9) as tar:
         for xmu in finished_sites(out):
             material_id, index_el = xmu.parts[-4], xmu.parts[-2]
-            arc = f"shared-xanes/{material_id}/{index_el}.xmu.dat"
+            arc = f"{top}/{material_id}/{index_el}.xmu.dat"
             tar.add(xmu, arcname=arc)
             index.append(dict(material_id=material_id, site=index_el,
                               **stats.get(f"{material_id}/{index_el}", {})))
         blob = json.dumps(index, indent=0).encode()
-        info = tarfile.TarInfo(f"shared-xanes/{INDEX}")
+        info = tarfile.TarInfo(f"{top}/{INDEX}")
         info.size = len(blob)
         tar.addfile(info, io.BytesIO(blob))
     os.replace(tmp, packed)
@@ -149,16 +184,21 @@ def restore(structures, out=OUT, packed=PACKED):
     return len(files)
 
 
-def load_shared_xanes(packed=PACKED):
+def load_shared_xanes(packed=PACKED, source="shared"):
     """The committed XANES set joined with the shared structures, as an XASDataset."""
     import tempfile
 
     from sklearn_xas.datasets import load_feff_tree
 
-    structures, _ = shared_structures()
-    tmp = Path(tempfile.mkdtemp(prefix="shared-xanes-"))
+    structures, _ = source_structures(source)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{source}-xanes-"))
     restore(structures, out=tmp, packed=packed)
     return load_feff_tree(tmp)
+
+
+def load_diverse_xanes(packed=SOURCES["diverse"]["packed"]):
+    """The committed XANES of the generated crystals, joined with them, as an XASDataset."""
+    return load_shared_xanes(packed, source="diverse")
 
 
 def _stats_path(out=OUT, worker=0):
@@ -180,7 +220,7 @@ def _short(message):
     return f"{site}: {' | '.join(said[-3:])[:200]}"
 
 
-def summary(packed=PACKED, readme=README):
+def summary(packed=PACKED, readme=README, out=OUT, source="shared"):
     """Regenerate the README (counts per element and edge, failures, CPU time)."""
     files, index = _read_pack(packed)
     elements = Counter(name.split("_", 1)[1] for _, name in files)
@@ -189,22 +229,37 @@ def summary(packed=PACKED, readme=README):
         head = text.splitlines()[0]
         edges[head.split("edge:")[1].split()[0]] += 1
     cpu = [r["feff_cpu_seconds"] for r in index if r.get("feff_cpu_seconds")]
-    failed = sorted(OUT.glob("*/FEFF-XANES-errors/*.txt")) if OUT.exists() else []
-    retried = sum(" 0.05 3" in p.read_text().split("POTENTIALS")[0]
-                  for p in OUT.glob("*/FEFF-XANES/*/feff.inp")) if OUT.exists() else "?"
+    failed = sorted(out.glob("*/FEFF-XANES-errors/*.txt")) if out.exists() else []
+    recorded = [r["scf_retry"] for r in index if "scf_retry" in r]
+    retried = f"{sum(recorded)} of the {len(recorded)} sites that record it"
+    if source in EARLY_RETRIES:
+        retried += "; {} of the first {:,}, counted from their cards".format(
+            *EARLY_RETRIES[source])
+    what = {"shared": "on the shared FEFF6L structures",
+            "diverse": "on the project's generated crystals (the diverse prototype set)"}
     lines = [
-        "# shared-xanes.tar.gz: FEFF10 XANES on the shared FEFF6L structures",
+        f"# {packed.name}: FEFF10 XANES {what[source]}",
         "",
-        "Made by `benchmarks/generate_shared_xanes.py` (see its docstring) with",
+        f"Made by `benchmarks/generate_shared_xanes.py --source {source}` (see its "
+        "docstring) with",
         "`sklearn_xas.simulate.simulate_xanes_dataset` defaults: SCF 3 A, FMS 4 A, RPA core",
         "hole, K edge for Z <= 56 and L3 above, the 138-point grid from k = -2 to 3.6",
         "(about -27 to +38 eV around FEFF's edge), and the SCF retry with gentler mixing",
-        f"where the SCF does not converge ({retried} sites). Based on FEFF10",
-        "(feff10-rs). The sites are those of `../shared/data/feff6l-exafs-mp.tar.gz`",
-        "(Materials Project structures, CC BY 4.0, via OmniXAS, BSD-3-Clause), in",
-        "round-robin order over the absorbing elements. The archive holds only FEFF10's",
-        "`xmu.dat` output per site and an index; the structures are not in it",
-        "(`load_shared_xanes()` joins them from the shared archive).",
+        f"where the SCF does not converge ({retried}). Based on FEFF10",
+        *({"shared": [
+            "(feff10-rs). The sites are those of `../shared/data/feff6l-exafs-mp.tar.gz`",
+            "(Materials Project structures, CC BY 4.0, via OmniXAS, BSD-3-Clause), in",
+            "round-robin order over the absorbing elements. The archive holds only FEFF10's",
+            "`xmu.dat` output per site and an index; the structures are not in it",
+            "(`load_shared_xanes()` joins them from the shared archive).",
+        ], "diverse": [
+            "(feff10-rs). The sites are those of the project's generated diverse prototype",
+            "set (`benchmarks/data/diverse-exafs`, `elemental-exafs`: crystals made and",
+            "relaxed by `generate_diverse_exafs.py`), in round-robin order over the",
+            "absorbing elements. The archive holds only FEFF10's `xmu.dat` output per site",
+            "and an index; `load_diverse_xanes()` joins them with the crystals rebuilt from",
+            "the diverse set's shards. Nothing of `../shared/data` is in it or was used.",
+        ]}[source]),
         "",
         f"- site spectra: {len(files)}; materials: {len({m for m, _ in files})}; "
         f"absorbing elements: {len(elements)}",
@@ -236,27 +291,30 @@ def main(argv=None):
                         help="I/N: this process takes every N-th planned site from the I-th")
     parser.add_argument("--pack", action="store_true", help="only pack the finished sites")
     parser.add_argument("--summary", action="store_true", help="only rewrite the README")
+    parser.add_argument("--source", choices=list(SOURCES), default="shared",
+                        help="the shared FEFF6L structures or the generated diverse crystals")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     worker, n_workers = (int(v) for v in args.worker.split("/"))
-    if OUT.exists():
-        stats = _read_stats()
+    out, packed, readme = (SOURCES[args.source][k] for k in ("out", "packed", "readme"))
+    if out.exists():
+        stats = _read_stats(out)
     else:  # a fresh working tree: the timings come from the archive's index
-        stats = {f"{r.pop('material_id')}/{r.pop('site')}": r for r in _read_pack()[1]}
+        stats = {f"{r.pop('material_id')}/{r.pop('site')}": r for r in _read_pack(packed)[1]}
     if args.summary:
-        print(f"wrote {summary()}")
+        print(f"wrote {summary(packed, readme, out, args.source)}")
         return 0
     if args.pack:
-        print(f"packed into {pack(stats=stats)}")
+        print(f"packed into {pack(out, packed, stats=stats)}")
         return 0
     from sklearn_xas.exceptions import SkippedRecordsWarning
     from sklearn_xas.simulate import simulate_xanes_dataset
 
-    structures, sites = shared_structures()
-    if not OUT.exists() and PACKED.exists():
-        print(f"restored {restore(structures)} sites from {PACKED.name}")
+    structures, sites = source_structures(args.source)
+    if not out.exists() and packed.exists():
+        print(f"restored {restore(structures, out, packed)} sites from {packed.name}")
     order = spread_order(sites, structures)[: args.max_sites][worker::n_workers]
-    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites()}
+    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites(out)}
     todo = [s for s in order if (s[0], f"{s[1]:03d}_{s[2]}") not in done]
     print(f"{len(order)} sites planned, {len(order) - len(todo)} done", flush=True)
     for start in range(0, len(todo), args.batch):
@@ -269,7 +327,7 @@ def main(argv=None):
             warnings.simplefilter("ignore", SkippedRecordsWarning)
             try:
                 data = simulate_xanes_dataset({m: structures[m] for m in plan},
-                                              sites=dict(plan), workdir=OUT,
+                                              sites=dict(plan), workdir=out,
                                               n_jobs=args.n_jobs, timeout=args.timeout)
             except Exception as exc:  # every site of the batch failed: listed, go on
                 print(f"batch failed: {str(exc)[:300]}", flush=True)
@@ -278,12 +336,12 @@ def main(argv=None):
             key = f"{row.material_id}/{row.absorbing_index:03d}_{row.absorbing_element}"
             if not row.resumed:
                 stats[key] = dict(feff_cpu_seconds=round(float(row.feff_cpu_seconds), 2),
-                                  edge=row.edge)
-        _stats_path(worker=worker).write_text(json.dumps(stats))
-        pack(stats=stats)
+                                  edge=row.edge, scf_retry=bool(row.scf_retry))
+        _stats_path(out, worker=worker).write_text(json.dumps(stats))
+        pack(out, packed, stats=stats)
         print(f"{start + len(batch)}/{len(todo)}: {len(data)} ok, {len(data.skipped)} failed, "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
-    summary()
+    summary(packed, readme, out, args.source)
     return 0
 
 
