@@ -12,6 +12,10 @@ are augmented for theory -> experiment transfer (S0^2, extra disorder, E0 shift,
 Run (about 10-20 minutes on 2 cores)::
 
     python benchmarks/train_pretrained.py --sets shared diverse --augment
+
+``--rescore`` trains nothing: it scores the shipped models again with today's code (a
+change in how a model answers, not in its weights) on their own held-out split,
+rebuilt from each card, and on the measured standards, and rewrites the cards' figures.
 """
 
 from __future__ import annotations
