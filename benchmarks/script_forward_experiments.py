@@ -146,6 +146,7 @@ VARIANTS = {
     "stack_sn-1": ("chgnet+rdf+sevennet",
                    {"stack": [{}, {"backend": "extra_trees", "n_estimators": 100}]}),
     "pca32_sn-1": ("chgnet+rdf+sevennet", {"target_pca": 32}),
+    "pca32raw_sn-1": ("chgnet+rdf+sevennet", {"target_pca": 32, "standardize_targets": False}),
     "knn_sn": ("chgnet+rdf+sevennet", {"backend": "knn"}),
 }
 
@@ -181,6 +182,7 @@ DESCRIPTIONS = {
     "trees_sn": "recipe features, 100 extremely randomised trees instead of the network",
     "stack_sn-1": "recipe features, mean of one network and 100 extra trees",
     "pca32_sn-1": "recipe features, the network predicts 32 PCA scores of the spectrum",
+    "pca32raw_sn-1": "as pca32_sn-1, scores not standardised (the loss is the spectrum's MSE)",
     "knn_sn": "recipe features, 5 nearest neighbours instead of the network",
 }
 
