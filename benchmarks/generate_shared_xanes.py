@@ -49,6 +49,9 @@ PACKED = DATA / "shared-xanes.tar.gz"
 README = DATA / "shared-xanes.md"
 ARCHIVE = "feff6l-exafs-mp.tar.gz"
 INDEX = "index.json"
+#: The archive's record of the sites that failed (so that a README rewritten on a
+#: fresh checkout, without the working tree, still lists them).
+FAILURES = "failures.json"
 #: SCF retries (sites, of how many) of a source's first sites, whose index entries
 #: predate the ``scf_retry`` record (counted from their ``feff.inp`` cards then).
 EARLY_RETRIES = {"shared": (368, 1314)}
@@ -119,10 +122,16 @@ def finished_sites(out=OUT):
 def pack(out=OUT, packed=PACKED, stats=None):
     """Archive the computed ``xmu.dat`` files and an index (no structure, no card).
 
-    Written to a temporary file and renamed, so that workers packing at once never
-    leave a broken archive.
+    The failures of sites still unfinished go in too (:data:`FAILURES`): the working
+    tree's, and the archive's own for sites the working tree has not retried. Written
+    to a temporary file and renamed, so that workers packing at once never leave a
+    broken archive.
     """
     stats = {**_read_stats(out), **(stats or {})}
+    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites(out)}
+    failures = {k: v for k, v in _read_failures(packed).items()
+                if tuple(k.split("/")) not in done}
+    failures.update(_tree_failures(out))
     index = []
     top = packed.name.removesuffix(".tar.gz")
     tmp = packed.with_name(f".{packed.name}.{os.getpid()}.tmp")
@@ -133,12 +142,35 @@ def pack(out=OUT, packed=PACKED, stats=None):
             tar.add(xmu, arcname=arc)
             index.append(dict(material_id=material_id, site=index_el,
                               **stats.get(f"{material_id}/{index_el}", {})))
-        blob = json.dumps(index, indent=0).encode()
-        info = tarfile.TarInfo(f"{top}/{INDEX}")
-        info.size = len(blob)
-        tar.addfile(info, io.BytesIO(blob))
+        for name, record in [(INDEX, index), (FAILURES, dict(sorted(failures.items())))]:
+            blob = json.dumps(record, indent=0).encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
     os.replace(tmp, packed)
     return packed
+
+
+def _tree_failures(out=OUT):
+    """``{"material_id/NNN_El": message}`` of the working tree's failed, unfinished sites."""
+    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites(out)}
+    failed = {}
+    for path in sorted(out.glob("*/FEFF-XANES-errors/*.txt")) if out.exists() else []:
+        key = (path.parts[-3], path.stem)
+        if key not in done:
+            failed["/".join(key)] = _short(path.read_text())
+    return failed
+
+
+def _read_failures(packed=PACKED):
+    """The archive's :data:`FAILURES` record (empty for an archive without one)."""
+    if not packed.exists():
+        return {}
+    with tarfile.open(packed) as tar:
+        for member in tar.getmembers():
+            if member.name.endswith(f"/{FAILURES}"):
+                return json.loads(tar.extractfile(member).read().decode())
+    return {}
 
 
 def _read_pack(packed=PACKED):
@@ -152,7 +184,7 @@ def _read_pack(packed=PACKED):
             parts = member.name.split("/")
             if parts[-1] == INDEX:
                 index = json.loads(data)
-            else:
+            elif parts[-1] != FAILURES:
                 files[(parts[1], parts[2].removesuffix(".xmu.dat"))] = data
     return files, index
 
@@ -229,7 +261,7 @@ def summary(packed=PACKED, readme=README, out=OUT, source="shared"):
         head = text.splitlines()[0]
         edges[head.split("edge:")[1].split()[0]] += 1
     cpu = [r["feff_cpu_seconds"] for r in index if r.get("feff_cpu_seconds")]
-    failed = sorted(out.glob("*/FEFF-XANES-errors/*.txt")) if out.exists() else []
+    failed = _tree_failures(out) if out.exists() else _read_failures(packed)
     recorded = [r["scf_retry"] for r in index if "scf_retry" in r]
     retried = f"{sum(recorded)} of the {len(recorded)} sites that record it"
     if source in EARLY_RETRIES:
@@ -275,7 +307,7 @@ def summary(packed=PACKED, readme=README, out=OUT, source="shared"):
     ]
     if failed:
         lines += ["Failures (FEFF's message, first line):", ""]
-        lines += [f"- {_short(p.read_text())}" for p in failed[:60]]
+        lines += [f"- {message}" for _, message in sorted(failed.items())[:60]]
         lines.append("")
     readme.write_text("\n".join(lines))
     return readme
