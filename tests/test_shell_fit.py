@@ -119,6 +119,50 @@ def test_refit_from_the_data_counts_only_inside_the_model_interval(interval, ref
         assert "outside the model's 90% interval" in out.at[0, "distance_source"]
 
 
+def _contested_nacl(candidates, contested):
+    import pandas as pd
+
+    from sklearn_xas.pretrained._shipped import _refine_distances
+
+    k, chi = simulate_exafs(_rocksalt(5.64, "Na", "Cl"), 0, sigma2=0.006, s02=0.9)
+    out = pd.DataFrame(dict(absorbing_element=["Na"], edge=["K"], model_nn_distance=[2.8],
+                            mean_nn_distance=[2.8], neighbor_types=[candidates[0]]))
+    _refine_distances(pd.DataFrame({"x": [k], "y": [chi]}), out, [candidates], (3.0, 11.0),
+                      False, contested)
+    return out.iloc[0]
+
+
+@pytest.mark.parametrize("candidates, contested, named, source", [
+    (["O", "Cl"], {0}, "Cl", "first-shell fit"),  # the Cl path fits NaCl ~10x better
+    (["Cl", "O"], {0}, "Cl", "model"),  # the model was right: the fit agrees
+    (["O", "Cl"], set(), "O", "model"),  # not contested: the fit does not decide
+])
+def test_a_contested_neighbour_is_decided_by_the_first_shell_fit(candidates, contested,
+                                                                 named, source):
+    row = _contested_nacl(candidates, contested)
+    assert row["neighbor_types"] == named and row["neighbor_source"] == source
+    if contested:  # both fits ran; the Cl one is good, the O one clearly worse
+        r = row["neighbor_fit_r_factors"]
+        assert set(r) == {"O", "Cl"} and r["Cl"] < 0.01 and r["Cl"] < 0.3 * r["O"]
+        assert row["fit_neighbor"] == "Cl"
+        assert row["mean_nn_distance"] == pytest.approx(2.82, abs=0.02)
+    else:
+        assert row["neighbor_fit_r_factors"] is None and row["fit_neighbor"] == "O"
+
+
+@pytest.mark.parametrize("ratio, named", [(0.5, "S"), (0.8, "Cl")])
+def test_the_fit_overrules_the_model_only_below_the_ratio(monkeypatch, ratio, named):
+    """S and Cl (Z 16 and 17) both fit NaCl's first shell; Cl's R-factor is about 0.65
+    of S's, so the fit names Cl only where FIT_DECIDES_RATIO lets that count."""
+    import sklearn_xas.pretrained._shipped as shipped
+
+    monkeypatch.setattr(shipped, "FIT_DECIDES_RATIO", ratio)
+    row = _contested_nacl(["S", "Cl"], {0})
+    r = row["neighbor_fit_r_factors"]
+    assert 0.5 < r["Cl"] / r["S"] < 0.8
+    assert row["neighbor_types"] == named
+
+
 @pytest.mark.shared_data
 def test_describe_sites_refines_the_measured_fe_foils():
     """The two measured Fe foils (bcc: 8 neighbours at 2.482 A, 6 more at 2.87 A in the
@@ -132,9 +176,35 @@ def test_describe_sites_refines_the_measured_fe_foils():
     foils = data[(data.frame["material_id"] == "Fe foil").to_numpy()]
     table = describe_sites(foils, refine=True)
     assert len(table) == 2 and (table["distance_source"] == "first-shell fit").all()
+    # the model's Fe or Co (Z 26, 27) is contested; both fit, neither clearly better
+    # (R-factor ratio ~0.83), so the model's Fe stays
+    assert (table["neighbor_types"] == "Fe").all() and (table["neighbor_source"] == "model").all()
+    assert all(set(r) == {"Fe", "Co"} for r in table["neighbor_fit_r_factors"])
     np.testing.assert_allclose(table["mean_nn_distance"], 2.482, atol=0.03)
     assert (np.abs(table["mean_nn_distance"] - 2.482)
             < np.abs(table["model_nn_distance"] - 2.482)).all()
+
+
+@pytest.mark.shared_data
+def test_the_fit_names_the_measured_co_and_ag_foils():
+    """The shipped model puts Cu just above Co for the Co foil, Pd just above Ag for
+    the Ag foil (look-alikes, Z 2 and 1 apart); the own element's first-shell path fits
+    clearly better (R-factor ratio ~0.1 and ~0.55), so it is named."""
+    root = shared_archive("measured-xafs.tar.gz")
+    if root is None:
+        pytest.skip("measured-xafs.tar.gz not found in ../shared/data")
+    data = load_measured_standards(root)
+    foils = data[np.isin(data.frame["material_id"], ["Co foil", "Ag foil"])]
+    table = describe_sites(foils, refine=True)
+    assert table["neighbor_types"].tolist() == table["absorbing_element"].tolist()
+    assert (table["neighbor_source"] == "first-shell fit").all()
+    for row in table.itertuples():
+        own = row.absorbing_element
+        other = next(n for n in row.neighbor_fit_r_factors if n != own)
+        assert row.neighbor_probabilities[other] > row.neighbor_probabilities[own]
+        assert row.neighbor_fit_r_factors[own] < 0.7 * row.neighbor_fit_r_factors[other]
+    np.testing.assert_allclose(table["mean_nn_distance"],
+                               foils.frame["true_nn_distance"].to_numpy(float), atol=0.03)
 
 
 @pytest.mark.shared_data

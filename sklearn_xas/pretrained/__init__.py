@@ -29,6 +29,7 @@ from ._model import (
 from ._shipped import (
     ANSWER_COLUMNS,
     FIT_CANDIDATES,
+    FIT_DECIDES_RATIO,
     LOOK_ALIKE_Z,
     MODELS_DIR,
     describe_sites,
@@ -41,6 +42,7 @@ from ._shipped import (
 __all__ = [
     "ANSWER_COLUMNS",
     "FIT_CANDIDATES",
+    "FIT_DECIDES_RATIO",
     "FORMAT_VERSION",
     "LOOK_ALIKE_Z",
     "MODELS_DIR",
