@@ -138,14 +138,20 @@ def _model_and_data(args, paths):
 
 
 def _print_answer(table, rest=None):
-    """The leading columns of :func:`~sklearn_xas.pretrained.describe_sites`' answer;
-    ``rest`` says where the other columns are."""
+    """The leading columns of :func:`~sklearn_xas.pretrained.describe_sites`' answer,
+    its notes in full below; ``rest`` says where the other columns are."""
     from .pretrained import ANSWER_COLUMNS
 
-    shown = [c for c in ANSWER_COLUMNS if c in table]
+    shown = [c for c in ANSWER_COLUMNS if c in table and c != "note"]
     print(table[shown].to_string(index=False, max_colwidth=60, float_format="{:.3f}".format))
+    notes = [(row.material_id, row.absorbing_element, row.note)
+             for row in table.itertuples() if getattr(row, "note", "")]
+    if notes:
+        print("notes:")
+        for material, element, note in notes:
+            print(f"  {material} ({element}): {note}")
     if rest:
-        print(f"({', '.join(c for c in table if c not in shown)}: {rest})")
+        print(f"({', '.join(c for c in table if c not in shown + ['note'])}: {rest})")
 
 
 def cmd_predict(args):

@@ -205,6 +205,22 @@ def test_the_fit_names_the_measured_co_and_ag_foils():
         assert row.neighbor_fit_r_factors[own] < 0.7 * row.neighbor_fit_r_factors[other]
     np.testing.assert_allclose(table["mean_nn_distance"],
                                foils.frame["true_nn_distance"].to_numpy(float), atol=0.03)
+    assert all("the first-shell fit names" in note for note in table["note"])
+
+
+@pytest.mark.shared_data
+def test_cli_predict_says_when_the_fit_named_the_neighbour(capsys):
+    from sklearn_xas._cli import main
+
+    root = shared_archive("measured-xafs.tar.gz")
+    if root is None:
+        pytest.skip("measured-xafs.tar.gz not found in ../shared/data")
+    assert main(["predict", str(root / "XAS-Data-Interchange/data/co_metal_rt.xdi"),
+                 "-q"]) == 0
+    out = capsys.readouterr().out
+    table, notes = out.split("notes:")
+    assert "neighbor_source" in table and "first-shell fit" in table
+    assert "the first-shell fit names Co (R-factor" in notes  # in full, not cut
 
 
 @pytest.mark.shared_data

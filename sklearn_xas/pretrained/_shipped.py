@@ -35,7 +35,8 @@ SHIPPED_K_GRID = (3.0, 11.0, 161)
 #: The leading columns of :func:`describe_sites`, the answer first (the fit's details
 #: follow).
 ANSWER_COLUMNS = ("material_id", "absorbing_element", "edge", "neighbor_types",
-                  "neighbor_probabilities", "mean_nn_distance", "distance_source",
+                  "neighbor_probabilities", "neighbor_source", "mean_nn_distance",
+                  "distance_source",
                   "model_nn_distance", "distance_low", "distance_high", "coordination_number",
                   "coordination_probability", "in_domain", "note")
 #: Two likely neighbour elements this close in Z are flagged in ``note``: their
