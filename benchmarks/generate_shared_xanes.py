@@ -131,7 +131,7 @@ def pack(out=OUT, packed=PACKED, stats=None):
     done = {(x.parts[-4], x.parts[-2]) for x in finished_sites(out)}
     failures = {k: v for k, v in _read_failures(packed).items()
                 if tuple(k.split("/")) not in done}
-    failures.update(_tree_failures(out))
+    failures.update(_tree_failures(out, done))
     index = []
     top = packed.name.removesuffix(".tar.gz")
     tmp = packed.with_name(f".{packed.name}.{os.getpid()}.tmp")
@@ -151,9 +151,9 @@ def pack(out=OUT, packed=PACKED, stats=None):
     return packed
 
 
-def _tree_failures(out=OUT):
-    """``{"material_id/NNN_El": message}`` of the working tree's failed, unfinished sites."""
-    done = {(x.parts[-4], x.parts[-2]) for x in finished_sites(out)}
+def _tree_failures(out, done):
+    """``{"material_id/NNN_El": message}`` of the working tree's failed sites that are
+    not in ``done`` (the finished ones)."""
     failed = {}
     for path in sorted(out.glob("*/FEFF-XANES-errors/*.txt")) if out.exists() else []:
         key = (path.parts[-3], path.stem)
@@ -252,7 +252,7 @@ def _short(message):
     return f"{site}: {' | '.join(said[-3:])[:200]}"
 
 
-def summary(packed=PACKED, readme=README, out=OUT, source="shared"):
+def summary(packed=PACKED, readme=README, source="shared"):
     """Regenerate the README (counts per element and edge, failures, CPU time)."""
     files, index = _read_pack(packed)
     elements = Counter(name.split("_", 1)[1] for _, name in files)
@@ -261,7 +261,7 @@ def summary(packed=PACKED, readme=README, out=OUT, source="shared"):
         head = text.splitlines()[0]
         edges[head.split("edge:")[1].split()[0]] += 1
     cpu = [r["feff_cpu_seconds"] for r in index if r.get("feff_cpu_seconds")]
-    failed = _tree_failures(out) if out.exists() else _read_failures(packed)
+    failed = _read_failures(packed)  # pack() merged the working tree's into it
     recorded = [r["scf_retry"] for r in index if "scf_retry" in r]
     retried = f"{sum(recorded)} of the {len(recorded)} sites that record it"
     if source in EARLY_RETRIES:
@@ -334,7 +334,7 @@ def main(argv=None):
     else:  # a fresh working tree: the timings come from the archive's index
         stats = {f"{r.pop('material_id')}/{r.pop('site')}": r for r in _read_pack(packed)[1]}
     if args.summary:
-        print(f"wrote {summary(packed, readme, out, args.source)}")
+        print(f"wrote {summary(packed, readme, args.source)}")
         return 0
     if args.pack:
         print(f"packed into {pack(out, packed, stats=stats)}")
@@ -373,7 +373,7 @@ def main(argv=None):
         pack(out, packed, stats=stats)
         print(f"{start + len(batch)}/{len(todo)}: {len(data)} ok, {len(data.skipped)} failed, "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
-    summary(packed, readme, out, args.source)
+    summary(packed, readme, args.source)
     return 0
 
 
