@@ -159,12 +159,19 @@ def cmd_predict(args):
     if args.data is None and not args.inputs:
         raise UserError("give the spectra: files (sklearn-xas predict sample.xdi) or --data.")
     tm, data = _model_and_data(args, [args.data] if args.data else args.inputs)
+    if tm is not None and args.composition is not None:
+        raise UserError("--composition is for the shipped models, not a --model.")
     if tm is None:  # the shipped models answer
         from .pretrained import describe_sites, to_chi
 
         report(f"loaded {data!r}; asking the shipped models ...")
-        out, fits = describe_sites(data, return_fits=True,
-                                   progress=False if args.quiet else None)
+        try:
+            out, fits = describe_sites(data, return_fits=True, composition=args.composition,
+                                       progress=False if args.quiet else None)
+        except ValueError as exc:
+            if args.composition is None:
+                raise
+            raise UserError(f"--composition: {exc}") from None
         _print_answer(out, rest="in the --out table" if args.out else "with --out FILE")
         if args.plot:
             from .plotting import plot_measured_chi
@@ -311,6 +318,9 @@ def build_parser():
     p.add_argument("--out", metavar="FILE", help="also write a CSV")
     p.add_argument("--plot", metavar="PNG",
                    help="write chi(k) and |chi(R)| beside the nearest training spectra")
+    p.add_argument("--composition", metavar="FORMULA",
+                   help="the sample's elements (e.g. ZnSe): neighbours are named among "
+                        "them, each fitted to the first shell")
     _common(p, data_required=False)
 
     p = _command(sub, "evaluate", cmd_evaluate, "score a saved model on data with known "

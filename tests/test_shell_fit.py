@@ -3,7 +3,7 @@ refines the shipped models' distances on measured standards."""
 
 import numpy as np
 import pytest
-from pymatgen.core import Lattice, Structure
+from pymatgen.core import Composition, Lattice, Structure
 
 from sklearn_xas.datasets import load_measured_standards
 from sklearn_xas.plotting import plot_first_shell_fit
@@ -122,13 +122,14 @@ def test_refit_from_the_data_counts_only_inside_the_model_interval(interval, ref
 def _contested_nacl(candidates, contested):
     import pandas as pd
 
+    import sklearn_xas.pretrained._shipped as shipped
     from sklearn_xas.pretrained._shipped import _refine_distances
 
     k, chi = simulate_exafs(_rocksalt(5.64, "Na", "Cl"), 0, sigma2=0.006, s02=0.9)
     out = pd.DataFrame(dict(absorbing_element=["Na"], edge=["K"], model_nn_distance=[2.8],
                             mean_nn_distance=[2.8], neighbor_types=[candidates[0]]))
     _refine_distances(pd.DataFrame({"x": [k], "y": [chi]}), out, [candidates], (3.0, 11.0),
-                      False, contested)
+                      False, {i: (candidates[:2], shipped.FIT_DECIDES_RATIO) for i in contested})
     return out.iloc[0]
 
 
@@ -148,6 +149,28 @@ def test_a_contested_neighbour_is_decided_by_the_first_shell_fit(candidates, con
         assert row["mean_nn_distance"] == pytest.approx(2.82, abs=0.02)
     else:
         assert row["neighbor_fit_r_factors"] is None and row["fit_neighbor"] == "O"
+
+
+@pytest.mark.parametrize("ratio, named", [(0.5, "Cl"), (0.0, "O")])
+def test_every_element_of_a_composition_is_fitted_and_the_best_named(ratio, named):
+    """A composition's elements all compete (not only the model's first two): of O, S
+    and Cl for NaCl, the Cl path fits best and is named although the model ranked it
+    last, where the ratio for elements that are no look-alikes lets a fit overrule
+    (COMPOSITION_FIT_RATIO's role); with 0 the model's O stays."""
+    import pandas as pd
+
+    from sklearn_xas.pretrained._shipped import _refine_distances
+
+    k, chi = simulate_exafs(_rocksalt(5.64, "Na", "Cl"), 0, sigma2=0.006, s02=0.9)
+    out = pd.DataFrame(dict(absorbing_element=["Na"], edge=["K"], model_nn_distance=[2.8],
+                            mean_nn_distance=[2.8], neighbor_types=["O"]))
+    _refine_distances(pd.DataFrame({"x": [k], "y": [chi]}), out, [["O", "S", "Cl"]],
+                      (3.0, 11.0), False, {0: (["O", "S", "Cl"], ratio)})
+    row = out.iloc[0]
+    assert row["neighbor_types"] == named
+    assert row["neighbor_source"] == ("first-shell fit" if named == "Cl" else "model")
+    assert set(row["neighbor_fit_r_factors"]) <= {"O", "S", "Cl"}
+    assert min(row["neighbor_fit_r_factors"], key=row["neighbor_fit_r_factors"].get) == "Cl"
 
 
 @pytest.mark.parametrize("ratio, named", [(0.5, "S"), (0.8, "Cl")])
@@ -244,3 +267,28 @@ def test_describe_sites_refines_the_shipped_distance_on_measured_foils():
     np.testing.assert_allclose(plain["mean_nn_distance"], table["model_nn_distance"])
     with pytest.raises(ValueError, match="refine must be"):
         describe_sites(foils[:1], refine="yes")
+
+
+@pytest.mark.shared_data
+def test_the_sample_composition_keeps_the_measured_answers_among_its_elements():
+    """Spectrum alone, the shipped model calls the Ge foil's Ge neighbours Se and the
+    Se-edge neighbour of ZnSe Cu (a look-alike of Zn it ranks far above it). Given the
+    sample's formula, Ge is the only element left; for ZnSe, Zn and Se are no
+    look-alikes (Z 30 and 34), so the model's Se stays, unfitted against Zn
+    (COMPOSITION_FIT_RATIO = 0, chosen held out); the selenate keeps its O."""
+    root = shared_archive("measured-xafs.tar.gz")
+    if root is None:
+        pytest.skip("measured-xafs.tar.gz not found in ../shared/data")
+    data = load_measured_standards(root)
+    frame = data.frame
+    pick = (((frame["material_id"] == "ZnSe") & (frame["absorbing_element"] == "Se"))
+            | frame["material_id"].isin(["Ge", "Na2SeO4"])).to_numpy()
+    data = data[pick]
+    free = describe_sites(data)
+    known = describe_sites(data, composition=data.frame["formula"].tolist())
+    names = dict(zip(data.frame["material_id"], known["neighbor_types"]))
+    assert names["Ge"] == "Ge" and names["Na2SeO4"] == "O" and names["ZnSe"] == "Se"
+    assert dict(zip(data.frame["material_id"], free["neighbor_types"]))["Ge"] != "Ge"
+    for formula, named in zip(data.frame["formula"], known["neighbor_types"]):
+        assert set(named.split()) <= {str(e) for e in Composition(formula).elements}
+    assert (known["neighbor_source"] == "model").all()

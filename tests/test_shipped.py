@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from pymatgen.core import Composition
 
 import sklearn_xas.pretrained._shipped as shipped
 from sklearn_xas._cli import main
@@ -110,6 +111,48 @@ def test_cli_predict_a_measured_file_without_a_model(use_models, tmp_path, capsy
     if fitted:
         assert (tmp_path / "chi_fits.png").stat().st_size > 1000
     assert main(["predict", "-q"]) == 2
+
+
+def test_a_composition_restricts_the_named_neighbours(use_models):
+    data = load_prototype_exafs(elements=["Na", "Cl", "Cu"], prototypes=["rocksalt", "fcc"])
+    free = describe_sites(data, refine=False)
+    formulas = [s.composition.reduced_formula for s in data.frame["structure"]]
+    known = describe_sites(data, refine=False, composition=formulas)
+    for names, probabilities, formula in zip(known["neighbor_types"],
+                                             known["neighbor_probabilities"], formulas):
+        allowed = {str(e) for e in Composition(formula).elements}
+        assert names and set(names.split()) <= allowed
+        assert set(probabilities) <= allowed
+    # one formula for every row; an element the model never saw leaves the model's set
+    # empty rather than naming an element outside the sample
+    cu = data[(data.frame["absorbing_element"] == "Cu").to_numpy()]
+    assert set(describe_sites(cu, refine=False, composition="Cu")["neighbor_types"]) <= {"Cu"}
+    assert len(free) == len(known)
+
+
+@pytest.mark.parametrize("composition, message", [
+    ("ZnSe", r"spectrum 0: 'ZnSe' lacks its absorbing element (Na|Cl)"),
+    (["NaCl", "KBr"], r"spectrum 1: 'KBr' lacks its absorbing element (Na|Cl)"),
+    ("Qq2", "spectrum 0: 'Qq2' (is not a formula|names no element)"),
+    (["NaCl"], "1 entries for 2 spectra"),
+])
+def test_a_bad_composition_is_refused_naming_the_spectrum(use_models, composition, message):
+    data = load_prototype_exafs(elements=["Na", "Cl"], prototypes="rocksalt")
+    assert len(data) == 2  # the Na and the Cl site of NaCl
+    with pytest.raises(ValueError, match=message):
+        describe_sites(data, refine=False, composition=composition)
+
+
+def test_cli_predict_refuses_a_bad_composition(use_models, tmp_path, capsys):
+    e, mu = _cu_foil_mu()
+    path = tmp_path / "cu_foil.xdi"
+    lines = ["# XDI/1.0", "# Element.symbol: Cu", "# Element.edge: K", "# Column.1: energy eV",
+             "# Column.2: mutrans", "#---", "# energy mutrans"] + [
+        f"{a:.3f} {b:.6f}" for a, b in zip(e, mu)]
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["predict", str(path), "--composition", "ZnSe", "-q"]) == 2
+    assert "--composition: composition of spectrum 0: 'ZnSe' lacks its absorbing element " \
+        "Cu" in capsys.readouterr().err
 
 
 def test_describe_sites_refuses_an_unknown_coordination_model(use_models):

@@ -10,7 +10,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from pymatgen.core import Element
+from pymatgen.core import Composition, Element
 
 from sklearn_xas.datasets import XASDataset, load_measured_standards
 from sklearn_xas.datasets._standards import STANDARD_COLUMNS, STANDARDS_FILE
@@ -19,8 +19,8 @@ from sklearn_xas.preprocessing import ChiFourierTransform, EXAFSExtractor
 from sklearn_xas.utils._shared_data import shared_archive
 
 ENTRIES = json.loads(STANDARDS_FILE.read_text(encoding="utf-8"))["standards"]
-FIELDS = {"file", "group", "material", "absorber", "edge", "neighbors", "nn_distance", "cn",
-          "structure", "citation"}
+FIELDS = {"file", "group", "material", "formula", "absorber", "edge", "neighbors",
+          "nn_distance", "cn", "structure", "citation"}
 #: First-shell distance from the cubic lattice parameter, per structure type.
 CUBIC = {"fcc": np.sqrt(2) / 2, "bcc": np.sqrt(3) / 2, "rock salt": 0.5,
          "zincblende": np.sqrt(3) / 4, "diamond": np.sqrt(3) / 4, "cuprite": np.sqrt(3) / 4}
@@ -36,6 +36,9 @@ def test_fixture_fields_and_values():
         assert Element.is_valid_symbol(e["absorber"]) and e["edge"] in ("K", "L3")
         assert e["neighbors"] == sorted(e["neighbors"]) and e["neighbors"]
         assert all(Element.is_valid_symbol(n) for n in e["neighbors"])
+        elements = {str(el) for el in Composition(e["formula"]).elements}
+        assert all(Element.is_valid_symbol(el) for el in elements), e["formula"]
+        assert {e["absorber"], *e["neighbors"]} <= elements, e["material"]
         assert 1.5 < e["nn_distance"] < 3.0 and isinstance(e["cn"], int) and e["cn"] > 0
         assert e["citation"] and e["structure"] and e["material"]
         assert not e["file"].startswith("/") and ".." not in e["file"]

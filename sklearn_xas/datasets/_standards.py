@@ -25,6 +25,7 @@ STANDARD_COLUMNS = (
     "true_neighbor_types",
     "true_nn_distance",
     "true_cn",
+    "formula",
     "standard_structure",
     "standard_citation",
 )
@@ -63,7 +64,9 @@ def load_measured_standards(root):
         ``true_neighbor_types`` (tuple of the sorted element symbols of the first
         shell, as :func:`sklearn_xas.targets.neighbor_types`), ``true_nn_distance``
         (mean first-shell distance, Angstrom), ``true_cn`` (coordination number),
-        ``standard_structure`` and ``standard_citation``.
+        ``formula`` (the sample's chemical formula, what ``composition`` of
+        :func:`sklearn_xas.pretrained.describe_sites` reads), ``standard_structure``
+        and ``standard_citation``.
 
     Raises
     ------
@@ -114,6 +117,7 @@ def load_measured_standards(root):
             true_neighbor_types=tuple(sorted(e["neighbors"])),
             true_nn_distance=float(e["nn_distance"]),
             true_cn=int(e["cn"]),
+            formula=e["formula"],
             standard_structure=e["structure"],
             standard_citation=e["citation"],
         )

@@ -28,6 +28,7 @@ from ._model import (
 )
 from ._shipped import (
     ANSWER_COLUMNS,
+    COMPOSITION_FIT_RATIO,
     FIT_CANDIDATES,
     FIT_DECIDES_RATIO,
     LOOK_ALIKE_Z,
@@ -41,6 +42,7 @@ from ._shipped import (
 
 __all__ = [
     "ANSWER_COLUMNS",
+    "COMPOSITION_FIT_RATIO",
     "FIT_CANDIDATES",
     "FIT_DECIDES_RATIO",
     "FORMAT_VERSION",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._core import check_frame
+from ..estimators._neighbor_type import decide_labels
 from ..exceptions import XASDataError
 from ..pipelines import (
     make_coordination_pipeline,
@@ -54,6 +55,14 @@ FIT_CANDIDATES = 2
 #: ratio from 0.5 to 0.7 did best there (the middle is taken); above 0.8 the fit swaps
 #: too often, and a good answer for the wrong element is common.
 FIT_DECIDES_RATIO = 0.6
+#: With the sample's composition, an element of it that is no look-alike of the
+#: model's choice is named instead when its first-shell R-factor is below this
+#: fraction of the choice's (0: never, and it is not fitted; look-alikes keep
+#: :data:`FIT_DECIDES_RATIO`). Chosen on held-out simulated sites
+#: (``benchmarks/script_composition.py``), not on the measured standards: any ratio
+#: from 0.1 to 0.6 named fewer neighbour sets right than 0 (a path of another
+#: element, with its own amplitude, sigma**2 and E0, often fits a shell as well).
+COMPOSITION_FIT_RATIO = 0.0
 
 
 def make_shipped_pipeline(task, *, k_grid=SHIPPED_K_GRID, **params):
@@ -202,7 +211,7 @@ def to_chi(data, *, kmax=None):
 def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
                    distance_model="nn-distance-exafs",
                    coordination_model="auto", min_probability=0.3, refine="auto",
-                   return_fits=False, progress=None):
+                   composition=None, return_fits=False, progress=None):
     """What surrounds the absorber of each spectrum, from the shipped models, in one call.
 
     The models answer from the whole chi(k); with ``refine``, the distance is then
@@ -215,6 +224,14 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     probable element (:data:`FIT_CANDIDATES` in all); without an accepted fit the
     model's distance stays. The fit also decides between two look-alike neighbour
     elements (:data:`LOOK_ALIKE_Z`) that the model ranks first and second.
+
+    Where the sample's ``composition`` is known, as it usually is at a beamline, the
+    answer is restricted to its elements: the model's probabilities of the others are
+    set to 0 before its threshold is applied, and with ``refine`` the composition's
+    look-alikes of the model's choice are fitted beside it, the best fit naming the
+    neighbour when it is clearly better (:data:`FIT_DECIDES_RATIO`; other elements by
+    :data:`COMPOSITION_FIT_RATIO`, 0: never). This is what an analyst does with a known
+    sample; it is reported apart from the spectrum-only answer.
 
     Parameters
     ----------
@@ -236,6 +253,12 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         ``distance_source`` says which distance each row reports. A fit takes about
         half a second per spectrum (one FEFF6L run per element pair and distance,
         cached).
+    composition : str, sequence or None, default=None
+        The elements of each sample: a formula or symbols (``"ZnSe"``, ``"Zn Se"``)
+        for every row, or one such string (or ``None``: unrestricted) per row. It must
+        contain the row's absorbing element. ``None``: the spectrum alone decides.
+        Where the model knows none of a row's elements, it names none (the fits still
+        may).
     return_fits : bool, default=False
         Also return the fits themselves (to draw them with
         :func:`sklearn_xas.plotting.plot_first_shell_fit`).
@@ -258,7 +281,9 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
         probable elements look alike and only the first is named, both are fitted
         (``neighbor_fit_r_factors``: the accepted fits' R-factors) and the runner-up
         is named when its R-factor is below :data:`FIT_DECIDES_RATIO` times the
-        first's: ``neighbor_source`` is then ``"first-shell fit"`` (else
+        first's (with ``composition``: the composition's look-alikes of the model's
+        first, see above): ``neighbor_source`` is then
+        ``"first-shell fit"`` (else
         ``"model"``) and ``note`` says so. ``mean_nn_distance`` is the refined
         distance where a fit was accepted (``distance_source`` is ``"first-shell fit"``,
         else ``"model"`` or why not); ``model_nn_distance`` is the model's, and
@@ -275,13 +300,26 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     >>> from sklearn_xas.pretrained import describe_sites
     >>> data = load_prototype_exafs(elements=["Cu"])
     >>> table = describe_sites(data)  # doctest: +SKIP
+    >>> table = describe_sites(data, composition="Cu")  # doctest: +SKIP
     """
     frame = to_chi(data)
     types = load_pretrained(neighbor_model)
     dist = load_pretrained(distance_model)
     out = frame[["material_id", "absorbing_element", "edge"]].reset_index(drop=True)
-    out["neighbor_types"] = [" ".join(t) for t in types.predict_labels(frame)]
+    allowed = _composition_elements(composition, out["absorbing_element"])
     proba_types = np.asarray(types.model.predict_proba(frame))
+    classes = np.asarray(types.classes_)
+    if composition is None:
+        out["neighbor_types"] = [" ".join(t) for t in types.predict_labels(frame)]
+    else:
+        outside = np.array([[a is not None and c not in a for c in classes] for a in allowed],
+                           dtype=bool).reshape(len(out), len(classes))
+        proba_types = np.where(outside, 0.0, proba_types)
+        final = types.model.steps[-1][1]
+        # the outside elements rank below every allowed one when the labels are topped up
+        on = decide_labels(np.where(outside, -1.0, proba_types), final.threshold,
+                           final.min_labels) & ~outside
+        out["neighbor_types"] = [" ".join(classes[row]) for row in on]
     out["neighbor_probabilities"] = [
         {c: round(float(p), 3) for c, p in sorted(zip(types.classes_, row),
                                                   key=lambda t: -t[1])
@@ -310,8 +348,8 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     if coordination_model is not None:
         cn = load_pretrained(coordination_model)  # an unknown name raises, listing the models
         proba = np.asarray(cn.model.predict_proba(frame))
-        classes = np.asarray(cn.model.classes_)
-        out["coordination_number"] = classes[np.argmax(proba, axis=1)].astype(int)
+        cn_classes = np.asarray(cn.model.classes_)
+        out["coordination_number"] = cn_classes[np.argmax(proba, axis=1)].astype(int)
         out["coordination_probability"] = np.round(proba.max(axis=1), 3)
     out["model_nn_distance"] = out["mean_nn_distance"]
     if refine == "auto":
@@ -322,10 +360,20 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
     fits = [None] * len(out)
     if refine:
         k_range = tuple(dist.card.get("settings", {}).get("k_grid", SHIPPED_K_GRID)[:2])
-        ranked = np.asarray(types.classes_)[np.argsort(-proba_types, axis=1)[:, :FIT_CANDIDATES]]
-        contested = {i for i, pair in enumerate(pairs)
+        order = np.argsort(-proba_types, axis=1, kind="stable")
+        ranked = classes[order[:, :FIT_CANDIDATES]].tolist()
+        contested = {i: (list(pair[:2]), FIT_DECIDES_RATIO) for i, pair in enumerate(pairs)
                      if pair and out.at[i, "neighbor_types"] == pair[0]}
-        fits = _refine_distances(frame, out, ranked.tolist(), k_range, progress, contested)
+        for i, elements in enumerate(allowed):
+            if elements is not None:  # the sample's elements, most probable first
+                known = [str(c) for c in classes[order[i]] if c in elements]
+                ranked[i] = list(dict.fromkeys(known + sorted(elements)))
+                rivals = [n for n in ranked[i][1:] if COMPOSITION_FIT_RATIO > 0
+                          or _look_alike(ranked[i][0], n)]
+                contested.pop(i, None)
+                if rivals:
+                    contested[i] = (ranked[i][:1] + rivals, COMPOSITION_FIT_RATIO)
+        fits = _refine_distances(frame, out, ranked, k_range, progress, contested)
     first = [c for c in ANSWER_COLUMNS if c in out]
     out = out[first + [c for c in out if c not in first]]
     return (out, fits) if return_fits else out
@@ -350,15 +398,52 @@ def _look_alike_pairs(proba, classes, min_probability):
     return out
 
 
-def _refine_distances(frame, out, candidates, k_range, enabled, contested=()):
+def _composition_elements(composition, absorbers):
+    """Per row, the set of element symbols ``composition`` allows (``None``: any)."""
+    from pymatgen.core import Composition, Element
+
+    n = len(absorbers)
+    if composition is None:
+        return [None] * n
+    per_row = [composition] * n if isinstance(composition, str) else list(composition)
+    if len(per_row) != n:
+        raise ValueError(f"composition has {len(per_row)} entries for {n} spectra; give one "
+                         "formula for all, or one per spectrum.")
+    out = []
+    for i, (formula, absorber) in enumerate(zip(per_row, absorbers)):
+        if formula is None:
+            out.append(None)
+            continue
+        try:
+            elements = Composition(str(formula)).elements
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"composition of spectrum {i}: {formula!r} is not a formula "
+                             f"({exc}).") from None
+        bad = [str(e) for e in elements if not isinstance(e, Element)]
+        if bad or not elements:
+            raise ValueError(f"composition of spectrum {i}: {formula!r} names no element "
+                             f"{'(' + ', '.join(bad) + ')' if bad else ''}.")
+        symbols = {str(e) for e in elements}
+        if absorber not in symbols:
+            raise ValueError(f"composition of spectrum {i}: {formula!r} lacks its absorbing "
+                             f"element {absorber}.")
+        out.append(symbols)
+    return out
+
+
+def _refine_distances(frame, out, candidates, k_range, enabled, contested=None):
     """First-shell fits of each row's chi(k) into ``out`` (in place); returns the fits.
 
     ``candidates[i]``: the neighbour elements to try for row ``i``, most probable
-    first; the first accepted fit wins. For a row in ``contested`` (its two most
-    probable elements are look-alikes, see :data:`FIT_DECIDES_RATIO`) both are fitted,
-    their R-factors go to ``neighbor_fit_r_factors``, and the runner-up replaces the
-    first, in ``neighbor_types`` too, when its fit is clearly better.
+    first; the first accepted fit wins. For a row in ``contested`` (a dict: row ->
+    ``(elements, ratio)``, the elements to compare, the model's first first: the two
+    most probable where they are look-alikes, or the sample's composition) each is
+    fitted, the accepted fits' R-factors go to ``neighbor_fit_r_factors``, and the
+    element of the best fit replaces the first, in ``neighbor_types`` too, when its
+    R-factor is below :data:`FIT_DECIDES_RATIO` (a look-alike of the first) or
+    ``ratio`` (another element; 0: never) times the first's.
     """
+    contested = contested or {}
     fits = []
     out["neighbor_source"] = "model"
     out["neighbor_fit_r_factors"] = None
@@ -368,24 +453,29 @@ def _refine_distances(frame, out, candidates, k_range, enabled, contested=()):
         coordination = out.at[i, "coordination_number"] if "coordination_number" in out else 6
         interval = ((out.at[i, "distance_low"], out.at[i, "distance_high"])
                     if "distance_low" in out else (-np.inf, np.inf))
+        rivals, other_ratio = contested.get(i, ((), 0.0))
         tried = {n: _fit_element(k, chi, out.loc[i], n, coordination, k_range, interval)
-                 for n in (candidates[i][:2] if i in contested else ())}
+                 for n in rivals}
         order = list(candidates[i])
         if tried:
-            (first, second), (a, b) = order[:2], (tried[order[0]][0], tried[order[1]][0])
+            first = order[0]
+            accepted = {n: t[0] for n, t in tried.items()
+                        if t[0] is not None and t[0].accepted}
             out.at[i, "neighbor_fit_r_factors"] = {
-                n: round(float(f.r_factor), 4) for n, f in [(first, a), (second, b)]
-                if f is not None and f.accepted}
-            if b is not None and b.accepted and (
-                    a is None or not a.accepted
-                    or b.r_factor < FIT_DECIDES_RATIO * a.r_factor):
-                order[:2] = [second, first]
-                out.at[i, "neighbor_types"] = second
+                n: round(float(f.r_factor), 4) for n, f in accepted.items()}
+            best = min(accepted, key=lambda n: accepted[n].r_factor, default=first)
+            ratio = FIT_DECIDES_RATIO if _look_alike(first, best) else other_ratio
+            if best != first and ratio > 0 and (
+                    first not in accepted
+                    or accepted[best].r_factor < ratio * accepted[first].r_factor):
+                order = [best] + [n for n in order if n != best]
+                out.at[i, "neighbor_types"] = best
                 out.at[i, "neighbor_source"] = "first-shell fit"
                 if "note" in out:
-                    worse = f"{a.r_factor:.4f}" if a is not None and a.accepted else "no fit"
-                    said = (f"the first-shell fit names {second} (R-factor "
-                            f"{b.r_factor:.4f}, {first} {worse})")
+                    worse = (f"{accepted[first].r_factor:.4f}" if first in accepted
+                             else "no fit")
+                    said = (f"the first-shell fit names {best} (R-factor "
+                            f"{accepted[best].r_factor:.4f}, {first} {worse})")
                     out.at[i, "note"] = "; ".join(filter(None, [out.at[i, "note"], said]))
         fit, why, outside = None, None, None
         for neighbor in order:
@@ -411,6 +501,13 @@ def _refine_distances(frame, out, candidates, k_range, enabled, contested=()):
                          ("fit_sigma2", "sigma2")]:
         out[column] = [getattr(f, attr) if f is not None else None for f in fits]
     return fits
+
+
+def _look_alike(a, b):
+    """Whether elements ``a`` and ``b`` are at most :data:`LOOK_ALIKE_Z` apart in Z."""
+    from pymatgen.core import Element
+
+    return abs(Element(a).Z - Element(b).Z) <= LOOK_ALIKE_Z
 
 
 def _fit_element(k, chi, row, neighbor, coordination, k_range, interval):
