@@ -188,6 +188,9 @@ def main(argv=None):
     parser.add_argument("--n-ensemble", type=int, default=5,
                         help="networks averaged by the neighbour-type model (on held-out "
                              "materials 5 beat 1 a little, on the standards 0.83 vs 0.63)")
+    parser.add_argument("--class-weight", choices=["balanced"], default=None,
+                        help="neighbour-type model: weigh each label's positives by "
+                             "n_negative / n_positive")
     parser.add_argument("--cn-backend", default="mlp",
                         help="coordination-number backend (a network keeps the file small)")
     parser.add_argument("--rescore", action="store_true",
@@ -264,7 +267,7 @@ def main(argv=None):
                               min_samples_leaf=args.min_samples_leaf)
         else:
             params.update(threshold=args.threshold, exafs_features=args.features,
-                          n_ensemble=args.n_ensemble)
+                          n_ensemble=args.n_ensemble, class_weight=args.class_weight)
         model = make_shipped_pipeline(task, k_grid=grid, **params)
         if task == "neighbor-types":
             y = list(fit_targets[col])
