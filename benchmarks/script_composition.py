@@ -104,9 +104,10 @@ def main(argv=None):
               f" ({time.perf_counter() - t0:.0f} s)", flush=True)
     # the composition ratio, from the recorded R-factors of every composition element
     masked = tables["composition, no fit"]
+    # the model's most probable element of the sample: the top listed probability, or
+    # (none reaching min_probability) the one label min_labels gave
     firsts = [max(p, key=p.get) if p else t.split()[0]
-              for p, t in zip(_masked_probabilities(test, formulas, card["name"]),
-                              masked["neighbor_types"])]
+              for p, t in zip(masked["neighbor_probabilities"], masked["neighbor_types"])]
     fits = tables["composition and fits"]["neighbor_fit_r_factors"]
     for ratio in RATIOS:
         named = [decide(tuple(sorted(t.split())), f, r or {}, ratio,
@@ -127,21 +128,6 @@ def _score(result, mode, named, truth, sources):
         m = sources == name
         part = result["per_source"].setdefault(name, dict(n=int(m.sum()), exact_set={}))
         part["exact_set"][mode] = float(hits[m].mean())
-
-
-def _masked_probabilities(test, formulas, model):
-    """Per row, the neighbour model's probabilities of the composition's elements."""
-    from pymatgen.core import Composition
-
-    from sklearn_xas.pretrained import load_pretrained
-
-    tm = load_pretrained(model)
-    proba = np.asarray(tm.model.predict_proba(test.frame))
-    out = []
-    for row, formula in zip(proba, formulas):
-        allowed = {str(e) for e in Composition(formula).elements}
-        out.append({str(c): float(p) for c, p in zip(tm.classes_, row) if c in allowed})
-    return out
 
 
 def _table(result):
