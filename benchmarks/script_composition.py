@@ -6,14 +6,17 @@ elements are set to 0, and the first-shell fit of each of the composition's elem
 names the neighbour where it is clearly better than the model's choice
 (:data:`~sklearn_xas.pretrained.FIT_DECIDES_RATIO` for look-alikes,
 :data:`~sklearn_xas.pretrained.COMPOSITION_FIT_RATIO` for the others). This script
-chooses the latter and scores the whole on
+chooses the latter and the composition rules of ``describe_sites`` (that an element
+of the sample takes the probability of a look-alike outside it, and
+:data:`~sklearn_xas.pretrained.COMPOUND_OWN_FACTOR`), and scores the whole on
 the held-out materials of the model's own split (rebuilt from its card, as
 ``train_pretrained.py --rescore`` does), each spectrum augmented once as measured data
 differ from theory (seeded), a seeded sample of ``--max-sites`` per source set, the
 composition read from each site's structure: spectrum only (the shipped answer, with
-its fits), the composition as a mask alone (no fit), and the composition with the
-fits of all its elements (run once, R-factors recorded), decided at each
-``COMPOSITION_FIT_RATIO`` of ``RATIOS`` (0: the look-alike rule alone).
+its fits), then each rule of ``VARIANTS`` without a fit and with the look-alike fits,
+decided from one run of the fits of every element (R-factors recorded); the shipped
+rule also at each ``COMPOSITION_FIT_RATIO`` of ``RATIOS`` (0: the look-alike fits
+alone).
 Run (about 15 minutes on one core)::
 
     python benchmarks/script_composition.py --max-sites 100
@@ -36,9 +39,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 TABLE = HERE.parent / "doc" / "results" / "composition_table.rst"
-MODES = {"spectrum only": dict(), "composition, no fit": dict(refine=False),
-         "composition and fits": dict()}  # the last to record every element's fit
-#: Values of COMPOSITION_FIT_RATIO scored from the fits' R-factors (0: never).
+#: The composition rules measured: (name, look-alike inheritance, COMPOUND_OWN_FACTOR);
+#: the last is the shipped one. Each is scored without fits and with the look-alike
+#: fits (ratio 0), from one run of every element's fit.
+VARIANTS = [("mask only", False, 1.0), ("mask, look-alikes inherit", True, 1.0),
+            *[(f"mask, look-alikes inherit, own element x {f:g} in compounds", True, f)
+              for f in (0.5, 0.3, 0.1)],
+            ("mask, look-alikes inherit, own element x 0 in compounds (shipped)", True, 0.0)]
+#: Values of COMPOSITION_FIT_RATIO scored (for the shipped rule) from the fits'
+#: R-factors (0: never).
 RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
@@ -89,31 +98,45 @@ def main(argv=None):
     print(f"{len(test)} held-out spectra ({time.perf_counter() - t0:.0f} s)", flush=True)
     result = dict(model=card["name"], seed=args.seed, per_source={})
     tables = {}
-    for mode, kwargs in MODES.items():
-        composition = None if mode == "spectrum only" else formulas
-        # a positive ratio makes describe_sites fit every element of the composition;
-        # the decisions are made below, per ratio, from the recorded R-factors
-        shipped.COMPOSITION_FIT_RATIO = max(RATIOS) if mode == "composition and fits" else 0.0
-        tables[mode] = table = shipped.describe_sites(
-            test, composition=composition, coordination_model=None, progress=True, **kwargs)
-        if mode == "composition and fits":
-            continue
-        named = [tuple(sorted(t.split())) for t in table["neighbor_types"]]
-        _score(result, mode, named, truth, sources)
-        print(f"{mode}: {({k: v['exact_set'][mode] for k, v in result['per_source'].items()})}"
-              f" ({time.perf_counter() - t0:.0f} s)", flush=True)
-    # the composition ratio, from the recorded R-factors of every composition element
-    masked = tables["composition, no fit"]
-    # the model's most probable element of the sample: the top listed probability, or
-    # (none reaching min_probability) the one label min_labels gave
-    firsts = [max(p, key=p.get) if p else t.split()[0]
-              for p, t in zip(masked["neighbor_probabilities"], masked["neighbor_types"])]
-    fits = tables["composition and fits"]["neighbor_fit_r_factors"]
-    for ratio in RATIOS:
-        named = [decide(tuple(sorted(t.split())), f, r or {}, ratio,
-                        shipped.FIT_DECIDES_RATIO)
-                 for t, f, r in zip(masked["neighbor_types"], firsts, fits)]
-        _score(result, f"composition, fits, ratio {ratio:g}", named, truth, sources)
+    own_factor, inherit = shipped.COMPOUND_OWN_FACTOR, shipped._inherit_look_alikes
+    try:
+        for name, inherits, factor in [("spectrum only", True, own_factor), *VARIANTS,
+                                       ("fits", True, own_factor)]:
+            shipped.COMPOUND_OWN_FACTOR = factor
+            shipped._inherit_look_alikes = inherit if inherits else (
+                lambda proba, classes, outside: proba)
+            # a positive ratio makes describe_sites fit every element of the
+            # composition; the decisions are made below from the recorded R-factors
+            shipped.COMPOSITION_FIT_RATIO = max(RATIOS) if name == "fits" else 0.0
+            tables[name] = table = shipped.describe_sites(
+                test, composition=None if name == "spectrum only" else formulas,
+                coordination_model=None, progress=True,
+                refine=name in ("spectrum only", "fits"))
+            if name == "fits":
+                continue
+            label = name if name == "spectrum only" else f"composition, {name}, no fit"
+            _score(result, label, [tuple(sorted(t.split())) for t in table["neighbor_types"]],
+                   truth, sources)
+            exact = {k: v["exact_set"][label] for k, v in result["per_source"].items()}
+            print(f"{label}: {exact} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    finally:
+        shipped.COMPOUND_OWN_FACTOR, shipped._inherit_look_alikes = own_factor, inherit
+        shipped.COMPOSITION_FIT_RATIO = 0.0
+    # the look-alike fits (and, for the shipped rule, other elements' at each ratio),
+    # from the recorded R-factors of every composition element
+    fits = tables["fits"]["neighbor_fit_r_factors"]
+    for name, *_ in VARIANTS:
+        masked = tables[name]
+        # the model's most probable element of the sample: the top listed probability,
+        # or (none reaching min_probability) the one label min_labels gave
+        firsts = [max(p, key=p.get) if p else t.split()[0]
+                  for p, t in zip(masked["neighbor_probabilities"], masked["neighbor_types"])]
+        for ratio in RATIOS if name == VARIANTS[-1][0] else (0.0,):
+            named = [decide(tuple(sorted(t.split())), f, r or {}, ratio,
+                            shipped.FIT_DECIDES_RATIO)
+                     for t, f, r in zip(masked["neighbor_types"], firsts, fits)]
+            _score(result, f"composition, {name}, fits, ratio {ratio:g}", named, truth,
+                   sources)
     for name, part in result["per_source"].items():
         print(name, json.dumps(part["exact_set"], indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -320,7 +320,7 @@ def build_parser():
                    help="write chi(k) and |chi(R)| beside the nearest training spectra")
     p.add_argument("--composition", metavar="FORMULA",
                    help="the sample's elements (e.g. ZnSe): neighbours are named among "
-                        "them")
+                        "them (in a compound, not the absorber's own element)")
     _common(p, data_required=False)
 
     p = _command(sub, "evaluate", cmd_evaluate, "score a saved model on data with known "

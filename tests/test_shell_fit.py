@@ -273,22 +273,26 @@ def test_describe_sites_refines_the_shipped_distance_on_measured_foils():
 def test_the_sample_composition_keeps_the_measured_answers_among_its_elements():
     """Spectrum alone, the shipped model calls the Ge foil's Ge neighbours Se and the
     Se-edge neighbour of ZnSe Cu (a look-alike of Zn it ranks far above it). Given the
-    sample's formula, Ge is the only element left; for ZnSe, Zn and Se are no
-    look-alikes (Z 30 and 34), so the model's Se stays, unfitted against Zn
-    (COMPOSITION_FIT_RATIO = 0, chosen held out); the selenate keeps its O."""
+    sample's formula, Ge is the only element left, and Zn inherits the probability of
+    its look-alike Cu, which the sample lacks, so it is named (unfitted: Zn and Se,
+    Z 30 and 34, are no look-alikes, COMPOSITION_FIT_RATIO = 0, chosen held out); the
+    selenate keeps its O. HgSe's Se edge, Se-like to the model, gets Hg: in a compound
+    the absorber's own element is not named (COMPOUND_OWN_FACTOR = 0)."""
     root = shared_archive("measured-xafs.tar.gz")
     if root is None:
         pytest.skip("measured-xafs.tar.gz not found in ../shared/data")
     data = load_measured_standards(root)
     frame = data.frame
     pick = (((frame["material_id"] == "ZnSe") & (frame["absorbing_element"] == "Se"))
-            | frame["material_id"].isin(["Ge", "Na2SeO4"])).to_numpy()
+            | frame["material_id"].isin(["Ge", "Na2SeO4", "HgSe (tiemannite)"])).to_numpy()
     data = data[pick]
     free = describe_sites(data)
     known = describe_sites(data, composition=data.frame["formula"].tolist())
     names = dict(zip(data.frame["material_id"], known["neighbor_types"]))
-    assert names["Ge"] == "Ge" and names["Na2SeO4"] == "O" and names["ZnSe"] == "Se"
-    assert dict(zip(data.frame["material_id"], free["neighbor_types"]))["Ge"] != "Ge"
+    assert names["Ge"] == "Ge" and names["Na2SeO4"] == "O" and names["ZnSe"] == "Zn"
+    assert names["HgSe (tiemannite)"] == "Hg"
+    alone = dict(zip(data.frame["material_id"], free["neighbor_types"]))
+    assert alone["Ge"] != "Ge" and alone["HgSe (tiemannite)"] == "Se"
     for formula, named in zip(data.frame["formula"], known["neighbor_types"]):
         assert set(named.split()) <= {str(e) for e in Composition(formula).elements}
     assert (known["neighbor_source"] == "model").all()

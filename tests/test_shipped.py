@@ -118,15 +118,32 @@ def test_a_composition_restricts_the_named_neighbours(use_models):
     free = describe_sites(data, refine=False)
     formulas = [s.composition.reduced_formula for s in data.frame["structure"]]
     known = describe_sites(data, refine=False, composition=formulas)
-    for names, probabilities, formula in zip(known["neighbor_types"],
-                                             known["neighbor_probabilities"], formulas):
+    for names, probabilities, formula, absorber in zip(
+            known["neighbor_types"], known["neighbor_probabilities"], formulas,
+            known["absorbing_element"]):
         allowed = {str(e) for e in Composition(formula).elements}
         assert names and set(names.split()) <= allowed
         assert set(probabilities) <= allowed
+        if len(allowed) > 1:  # COMPOUND_OWN_FACTOR = 0: not the absorber's own element
+            assert absorber not in names.split() and absorber not in probabilities
     # one formula for every row
     cu = data[(data.frame["absorbing_element"] == "Cu").to_numpy()]
     assert set(describe_sites(cu, refine=False, composition="Cu")["neighbor_types"]) == {"Cu"}
     assert len(free) == len(known)
+
+
+def test_a_composition_element_inherits_its_look_alikes_probability():
+    """Zn takes Cu's probability when the sample has no Cu (EXAFS cannot tell them
+    apart); Se (Z 34; Cu and Ga, 29 and 31, are too far) keeps its own; and an element
+    the sample has gives nothing (in the second sample Zn inherits from Ga only)."""
+    classes = np.array(["O", "Cu", "Zn", "Se", "Ga"])
+    proba = np.array([[0.1, 0.9, 0.01, 0.2, 0.05],
+                      [0.1, 0.9, 0.01, 0.2, 0.05]])
+    outside = np.array([[True, True, False, False, True],  # a sample of Zn and Se
+                        [False, False, False, False, True]])  # of O, Cu, Zn, Se
+    got = shipped._inherit_look_alikes(proba, classes, outside)
+    np.testing.assert_allclose(got[0], [0.1, 0.9, 0.9, 0.2, 0.05])
+    np.testing.assert_allclose(got[1], [0.1, 0.9, 0.05, 0.2, 0.05])  # Zn from Ga only
 
 
 @pytest.mark.parametrize("composition, message", [

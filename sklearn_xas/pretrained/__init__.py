@@ -29,6 +29,7 @@ from ._model import (
 from ._shipped import (
     ANSWER_COLUMNS,
     COMPOSITION_FIT_RATIO,
+    COMPOUND_OWN_FACTOR,
     FIT_CANDIDATES,
     FIT_DECIDES_RATIO,
     LOOK_ALIKE_Z,
@@ -43,6 +44,7 @@ from ._shipped import (
 __all__ = [
     "ANSWER_COLUMNS",
     "COMPOSITION_FIT_RATIO",
+    "COMPOUND_OWN_FACTOR",
     "FIT_CANDIDATES",
     "FIT_DECIDES_RATIO",
     "FORMAT_VERSION",
