@@ -23,7 +23,11 @@ polymorphs=True)``; 126 structures, a minute), since the main set holds each ele
 own structure once against hundreds of intermetallics. ``--strained`` makes the one in
 ``benchmarks/data/strained-exafs/``: the main set's binary and elemental crystals with
 their lattices scaled by :data:`STRAINS` (not relaxed again; ~0.3 s a site), since each
-binary compound is there once per prototype.
+binary compound is there once per prototype. ``--covalent`` makes the one in
+``benchmarks/data/covalent-exafs/``: the covalent elemental crystals of
+:func:`sklearn_xas.simulate.covalent_element_structures` (Se, Te, As, Sb, Bi, P, I, and
+hexagonal diamond C, Si, Ge, Sn) at their measured geometry, scaled by
+:data:`COVALENT_STRAINS` (not relaxed), which the generator never makes.
 
 :func:`load_diverse_exafs` reads the shards back as an
 :class:`~sklearn_xas.datasets.XASDataset`.
@@ -53,6 +57,10 @@ ELEMENTAL_OUT = ROOT / "benchmarks" / "data" / "elemental-exafs"
 STRAINED_OUT = ROOT / "benchmarks" / "data" / "strained-exafs"
 #: Lattice scale factors of ``--strained`` (bond lengths change by the same factor).
 STRAINS = (0.96, 1.04)
+#: The covalent elemental supplement of ``--covalent``.
+COVALENT_OUT = ROOT / "benchmarks" / "data" / "covalent-exafs"
+#: Lattice scale factors of ``--covalent`` (1: the measured crystal).
+COVALENT_STRAINS = (0.96, 0.98, 1.0, 1.02, 1.04)
 #: Prototypes ``--strained`` leaves alone: they are most of the main set already.
 NOT_STRAINED = frozenset({"l12", "b2", "alb2", "spinel", "perovskite"})
 #: FEFF6L settings (the shared set's, but with sampled disorder per spectrum).
@@ -207,6 +215,26 @@ def strained_structures(folder=OUT, strains=STRAINS):
     return plan
 
 
+def covalent_structures(strains=COVALENT_STRAINS):
+    """``--covalent``'s plan: each crystal of
+    :func:`~sklearn_xas.simulate.covalent_element_structures` scaled by each factor of
+    ``strains``, as ``material_id`` ``"<id>@<factor>"`` with ``parent`` and ``strain``."""
+    from types import SimpleNamespace
+
+    from sklearn_xas.simulate import covalent_element_structures
+
+    plan = []
+    for p in covalent_element_structures():
+        for f in strains:
+            s = p.structure.copy()
+            s.scale_lattice(s.volume * f**3)
+            plan.append(SimpleNamespace(
+                material_id=f"{p.material_id}@{f:.2f}", prototype=p.prototype,
+                rule=f"{p.prototype} {p.material_id.split('-')[-1]} (covalent element)",
+                structure=s, parent=p.material_id, strain=f))
+    return plan
+
+
 def summary(out=OUT):
     """Counts, failures and timings of the finished shards (a dict)."""
     n_mat = n_rej = 0
@@ -297,14 +325,33 @@ material, so held-out figures stay comparable. Same file layout as the main set.
 """
 
 
+COVALENT_HEAD = """# Covalent elemental supplement of the diverse EXAFS set (made by this project)
+
+The generator gives elements close-packed or diamond structures only, so an atom with
+one to three covalent bonds to its own kind (elemental Se, Te, As, Sb, Bi, P, I) never
+occurs in the main set (`../diverse-exafs/`), and C, Si, Ge and Sn have one structure
+each (diamond). This supplement is `sklearn_xas.simulate.covalent_element_structures()`
+(trigonal Se and Te, A7 As, Sb and Bi, black P, solid I2 and hexagonal diamond C, Si,
+Ge, Sn at their measured geometry, `COVALENT_ELEMENTS`: J. Donohue, *The Structures of
+the Elements*, 1974) with the lattice scaled by {covalent_strains} (not relaxed),
+simulated with FEFF6L ({settings}) and disorder sampled as in the main set
+(`sample_disorder` keyed by the material id, `"<crystal>@<factor>"`):
+`generate_diverse_exafs.py --covalent`. Each material entry records `parent` and
+`strain`. `train_pretrained.py --covalent` adds it to training only, after the split
+by material, so held-out figures stay comparable. Same file layout as the main set.
+"""
+
+
 def write_readme(out=OUT, seed=0):
     """Write ``README.md`` with the counts of the finished shards."""
     s = summary(out)
     head = {ELEMENTAL_OUT.resolve(): ELEMENTAL_HEAD,
-            STRAINED_OUT.resolve(): STRAINED_HEAD}.get(Path(out).resolve(), README_HEAD)
+            STRAINED_OUT.resolve(): STRAINED_HEAD,
+            COVALENT_OUT.resolve(): COVALENT_HEAD}.get(Path(out).resolve(), README_HEAD)
     lines = [head.format(seed=seed, relax=", ".join(f"{k}={v}" for k, v in RELAX.items()),
                          settings=", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
                          strains=" and ".join(map(str, STRAINS)),
+                         covalent_strains=", ".join(map(str, COVALENT_STRAINS)),
                          not_strained=", ".join(sorted(NOT_STRAINED))),
              "## Counts (finished shards)", "",
              f"- shards: {s['shards']}; structures tried: {s['materials']}, rejected after "
@@ -315,7 +362,7 @@ def write_readme(out=OUT, seed=0):
              f"- FEFF6L failures: {s['failures']} sites (e.g. {s['failure_examples'][:1]})",
              f"- CPU time: {s['total_cpu_hours']} h in all, of which FEFF6L "
              f"{s['feff_cpu_hours']} h (the rest: path sums and, but for the strained "
-             "supplement, CHGNet relaxation)", "",
+             "and covalent supplements, CHGNet relaxation)", "",
              "Sites per prototype: " + ", ".join(f"{k} {v}" for k, v in
                                                  sorted(s["prototypes"].items())), "",
              "Sites per absorbing element: " + ", ".join(
@@ -343,11 +390,16 @@ def main(argv=None):
                         help="generate the strained supplement instead: the main set's "
                              "binary and elemental crystals with their lattices scaled by "
                              f"{' and '.join(map(str, STRAINS))} (no relaxation)")
+    parser.add_argument("--covalent", action="store_true",
+                        help="generate the covalent elemental supplement instead (Se, Te, "
+                             "As, Sb, Bi, P, I, hexagonal diamond C, Si, Ge, Sn; measured "
+                             "geometry, scaled, no relaxation)")
     parser.add_argument("--summary", action="store_true",
                         help="write README.md with the counts, print them and exit")
     args = parser.parse_args(argv)
     if args.out is None:
-        args.out = ELEMENTAL_OUT if args.elemental else STRAINED_OUT if args.strained else OUT
+        args.out = (ELEMENTAL_OUT if args.elemental else STRAINED_OUT if args.strained
+                    else COVALENT_OUT if args.covalent else OUT)
     if args.summary:
         print(json.dumps(write_readme(args.out, args.seed), indent=1))
         return 0
@@ -361,6 +413,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     if args.strained:
         gens = strained_structures()
+    elif args.covalent:
+        gens = covalent_structures()
     elif args.elemental:
         from sklearn_xas.simulate import ELEMENT_POLYMORPHS
 
@@ -378,7 +432,7 @@ def main(argv=None):
             continue
         chunk = gens[number * args.shard_size:(number + 1) * args.shard_size]
         n_ok, n_fail, secs = run_shard(number, chunk, args.seed, args.out,
-                                       relax=not args.strained)
+                                       relax=not (args.strained or args.covalent))
         print(f"shard {number}: {n_ok} spectra, {n_fail} FEFF failures, {secs:.0f} s",
               flush=True)
         done += 1

@@ -5,8 +5,10 @@ import pytest
 from pymatgen.core import Element, Lattice, Structure
 
 from sklearn_xas.simulate import (
+    COVALENT_ELEMENTS,
     DISORDER_RANGES,
     ELEMENT_POLYMORPHS,
+    covalent_element_structures,
     generate_structures,
     relax_structures,
     sample_disorder,
@@ -123,3 +125,19 @@ def test_debye_model_damps_chi_with_temperature():
     assert np.corrcoef(warm[low], fixed[low])[0, 1] > 0.98
     with pytest.raises(ValueError, match="both"):
         simulate_exafs(cu, 0, temperature=300)
+
+
+def test_covalent_elements_have_their_textbook_first_shell():
+    """Every site of each covalent elemental crystal has the table's coordination
+    number and bond length (a wrong Wyckoff position or axis would not)."""
+    protos = covalent_element_structures()
+    assert [p.material_id for p in protos] == [f"gen-{n}-{e}" for n, e, *_ in COVALENT_ELEMENTS]
+    for p, (*_, (cn, bond)) in zip(protos, COVALENT_ELEMENTS):
+        s = p.structure
+        assert {str(e) for e in s.composition.elements} == {p.material_id.split("-")[-1]}
+        for site in s:
+            d = np.sort([n.nn_distance for n in s.get_neighbors(site, 5.0)])
+            shell = d[d < d[0] * 1.05]
+            assert shell.size == cn, p.material_id
+            assert abs(shell.mean() - bond) < 0.02, (p.material_id, shell.mean())
+            assert d[shell.size] > 1.1 * shell.max()  # a gap before the next shell

@@ -39,10 +39,16 @@ from ._generator import (
     relax_structures,
     sample_disorder,
 )
-from ._prototypes import build_prototype, prototype_structures
+from ._prototypes import (
+    COVALENT_ELEMENTS,
+    build_prototype,
+    covalent_element_structures,
+    prototype_structures,
+)
 from ._shell_fit import MAX_R_FACTOR, PEAK_SHIFT, FirstShellFit, fit_first_shell
 
 __all__ = [
+    "COVALENT_ELEMENTS",
     "DEFAULT_CORE_HOLE",
     "DEFAULT_FMS_RADIUS",
     "DEFAULT_K",
@@ -58,6 +64,7 @@ __all__ = [
     "SCF_RETRY_CARD",
     "average_by_structure",
     "build_prototype",
+    "covalent_element_structures",
     "default_edge",
     "feff10_available",
     "feff10_input",

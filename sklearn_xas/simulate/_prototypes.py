@@ -147,7 +147,7 @@ def _metallic_radius(el):
 #: spglib Hall numbers of the space groups used (Fd-3m in origin choice 1, R-3c hexagonal).
 HALL = {"Fm-3m": 523, "Pm-3m": 517, "F-43m": 512, "P6_3mc": 480, "P4_2/mnm": 419,
         "R-3c": 460, "Im-3m": 529, "P6_3/mmc": 488, "Fd-3m": 525, "P-3m1": 456, "Pa-3": 501,
-        "Pn-3m": 522, "P6/mmm": 485}
+        "Pn-3m": 522, "P6/mmm": 485, "P3_121": 441, "R-3m": 458, "Cmce": 304}
 
 
 def _from_sg(sg, lattice, species, coords):
@@ -446,3 +446,64 @@ def _spread(items, n):
         return items
     idx = np.unique(np.round(np.linspace(0, len(items) - 1, n)).astype(int))
     return [items[i] for i in idx]
+
+
+# ------------------------------------------------------------ covalent elements
+#: Elements whose own crystal is neither close packed nor diamond, and covalent
+#: polymorphs of the diamond-type ones, at their measured geometry (J. Donohue,
+#: *The Structures of the Elements*, Wiley 1974; hexagonal 2H Si and Ge as grown in
+#: nanowires, 2H Sn sized from alpha-Sn's bond): ``(prototype, element, lattice
+#: (a, b, c), internal coordinates)`` in Angstrom, with the first shell
+#: ``(CN, distance)`` each must give. ``a8``: trigonal Se and Te chains (P3_121,
+#: 3a (x, 0, 1/3)); ``a7``: the puckered layers of As, Sb, Bi (R-3m, hexagonal axes,
+#: 6c (0, 0, u)); ``a17``: black phosphorus and ``a14``: solid iodine (Cmce, 8f
+#: (0, y, z)); ``lonsdaleite``: hexagonal diamond (P6_3/mmc, 4f (1/3, 2/3, z)).
+COVALENT_ELEMENTS = [
+    ("a8", "Se", (4.3662, 4.3662, 4.9536), (0.2254, 0, 1 / 3), (2, 2.37)),
+    ("a8", "Te", (4.4572, 4.4572, 5.9290), (0.2636, 0, 1 / 3), (2, 2.83)),
+    ("a7", "As", (3.7598, 3.7598, 10.5475), (0, 0, 0.22727), (3, 2.52)),
+    ("a7", "Sb", (4.3084, 4.3084, 11.2740), (0, 0, 0.23349), (3, 2.91)),
+    ("a7", "Bi", (4.5461, 4.5461, 11.8620), (0, 0, 0.23389), (3, 3.07)),
+    ("a17", "P", (3.3136, 10.478, 4.3763), (0, 0.10168, 0.08056), (3, 2.23)),
+    ("a14", "I", (7.18, 4.71, 9.81), (0, 0.1543, 0.1174), (1, 2.72)),
+    ("lonsdaleite", "C", (2.5220, 2.5220, 4.1200), (1 / 3, 2 / 3, 0.0625), (4, 1.54)),
+    ("lonsdaleite", "Si", (3.8400, 3.8400, 6.2800), (1 / 3, 2 / 3, 0.0625), (4, 2.35)),
+    ("lonsdaleite", "Ge", (3.9960, 3.9960, 6.5700), (1 / 3, 2 / 3, 0.0625), (4, 2.45)),
+    ("lonsdaleite", "Sn", (4.5890, 4.5890, 7.4940), (1 / 3, 2 / 3, 0.0625), (4, 2.81)),
+]
+#: Space group of each prototype of :data:`COVALENT_ELEMENTS` (hexagonal or
+#: orthorhombic axes).
+_COVALENT_GROUPS = {"a8": "P3_121", "a7": "R-3m", "a17": "Cmce", "a14": "Cmce",
+                    "lonsdaleite": "P6_3/mmc"}
+
+
+def covalent_element_structures():
+    """Covalent elemental crystals (:data:`COVALENT_ELEMENTS`) at measured geometry.
+
+    The generator's elements take close-packed or diamond structures only, so
+    "an atom among its own kind" with one to three covalent bonds (Se, Te, As, Sb,
+    Bi, P, I) never occurs in its data, and the diamond-type elements have one
+    structure each. These add them, for training.
+
+    Returns
+    -------
+    prototypes : list of Prototype
+        ``material_id`` ``"gen-<prototype>-<element>"``, in table order.
+
+    Examples
+    --------
+    >>> from sklearn_xas.simulate import covalent_element_structures
+    >>> protos = covalent_element_structures()
+    >>> protos[0].material_id, len(protos[0].structure)
+    ('gen-a8-Se', 3)
+    """
+    from pymatgen.core import Lattice
+
+    out = []
+    for name, el, (a, b, c), xyz, _ in COVALENT_ELEMENTS:
+        sg = _COVALENT_GROUPS[name]
+        lattice = Lattice.orthorhombic(a, b, c) if sg == "Cmce" else Lattice.hexagonal(a, c)
+        s = _from_sg(sg, lattice, [el], [xyz])
+        out.append(Prototype(f"gen-{name}-{el}", name, s,
+                             {el: (None, "measured lattice (COVALENT_ELEMENTS)")}))
+    return out
