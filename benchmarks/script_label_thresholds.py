@@ -52,7 +52,7 @@ def main(argv=None):
                         default=HERE / "results" / "label_thresholds.json")
     args = parser.parse_args(argv)
 
-    from train_pretrained import OUT, _targets, rebuild_training_data, split, strained_for
+    from train_pretrained import OUT, _targets, rebuild_training_data, split, supplements_for
 
     from sklearn_xas.estimators._neighbor_type import decide_labels
     from sklearn_xas.metrics import neighbor_type_scores
@@ -63,8 +63,9 @@ def main(argv=None):
     # macro-F1's supported labels count the fitted ones, as the card's figures do
     info = card["training_data"]
     labels = list(_targets(train, n_jobs=2)["neighbor_types"])
-    if info.get("strained"):
-        labels += list(_targets(strained_for(train), n_jobs=2)["neighbor_types"])
+    extra = supplements_for(train, info)
+    if extra is not None:
+        labels += list(_targets(extra, n_jobs=2)["neighbor_types"])
     y_train = labels * (1 + info["augmented"] // len(labels))
     truth = [tuple(sorted(t)) for t in _targets(test, n_jobs=2)["neighbor_types"]]
     model = load_model(OUT / card["file"])

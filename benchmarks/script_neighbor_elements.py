@@ -18,7 +18,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _accuracy_report import list_table  # noqa: E402
-from train_pretrained import _targets, rebuild_training_data, split, strained_for  # noqa: E402
+from train_pretrained import _targets, rebuild_training_data, split, supplements_for  # noqa: E402
 
 OUT = HERE.parent / "doc" / "results" / "neighbor_elements_table.rst"
 #: Neighbour elements listed: those seen at least this often among held-out sites.
@@ -50,10 +50,11 @@ def main():
     train, test = split(data, tm.card["settings"]["seed"])
     idx = {s: i for i, s in enumerate(data.site_ids)}
     y_train = [targets["neighbor_types"].iloc[idx[s]] for s in train.site_ids]
-    if tm.card["training_data"].get("strained"):  # its copies of training crystals too
+    extra = supplements_for(train, tm.card["training_data"])  # strained copies, ...
+    if extra is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            y_train += list(_targets(strained_for(train), n_jobs=2)["neighbor_types"])
+            y_train += list(_targets(extra, n_jobs=2)["neighbor_types"])
     truth = [set(targets["neighbor_types"].iloc[idx[s]]) for s in test.site_ids]
     pred = [set(t) for t in tm.predict_labels(test)]
     base = [set(t) for t in tm.baseline.predict_labels(test.frame[["absorbing_element"]])]

@@ -32,6 +32,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from generate_diverse_exafs import COVALENT_OUT as COVALENT  # noqa: E402
 from generate_diverse_exafs import ELEMENTAL_OUT as ELEMENTAL  # noqa: E402
 from generate_diverse_exafs import OUT as DIVERSE  # noqa: E402
 from generate_diverse_exafs import STRAINED_OUT as STRAINED  # noqa: E402
@@ -76,10 +77,29 @@ def strained_for(train):
 
     data = load_diverse_exafs(STRAINED, elemental=None)
     keep = np.isin(data.frame["parent"].to_numpy(), train.frame["material_id"].unique())
-    cols = ["material_id", "absorbing_index", "absorbing_element", "edge", "spectrum_type",
-            "structure", "x", "y", "multiplicity", "source", "prototype"]
-    return XASDataset(data.frame.loc[keep, cols].reset_index(drop=True)
+    return XASDataset(data.frame.loc[keep, _SUPPLEMENT_COLUMNS].reset_index(drop=True)
                       .assign(source_set="strained"), validate=False)
+
+
+_SUPPLEMENT_COLUMNS = ["material_id", "absorbing_index", "absorbing_element", "edge",
+                       "spectrum_type", "structure", "x", "y", "multiplicity", "source",
+                       "prototype"]
+
+
+def supplements_for(train, info):
+    """The training-only rows a card's ``training_data`` (``info``) records beside
+    ``train``: the strained copies of its crystals and the covalent elemental
+    supplement (``generate_diverse_exafs.py --covalent``); ``None`` without either."""
+    from generate_diverse_exafs import load_diverse_exafs
+
+    from sklearn_xas.datasets import XASDataset
+
+    parts = [strained_for(train)] if info.get("strained") else []
+    if info.get("covalent"):
+        data = load_diverse_exafs(COVALENT, elemental=None)
+        parts.append(XASDataset(data.frame[_SUPPLEMENT_COLUMNS].assign(source_set="covalent"),
+                                validate=False))
+    return XASDataset.concat(parts) if parts else None
 
 
 def _diverse_shards(max_shards):
@@ -165,6 +185,9 @@ def main(argv=None):
     parser.add_argument("--max-shards", type=int, default=None,
                         help="first shards of the diverse set only (the card records how "
                              "many were read, so that a split can be rebuilt)")
+    parser.add_argument("--covalent", action="store_true",
+                        help="add the covalent elemental supplement "
+                             "(generate_diverse_exafs.py --covalent) to training")
     parser.add_argument("--max-per-prototype", type=int, default=None,
                         help="train on at most this many sites of each generated prototype "
                              "(the generator's later shards are mostly L1_2 and B2 "
@@ -191,6 +214,9 @@ def main(argv=None):
     parser.add_argument("--class-weight", choices=["balanced"], default=None,
                         help="neighbour-type model: weigh each label's positives by "
                              "n_negative / n_positive")
+    parser.add_argument("--hidden", nargs="+", type=int, default=None,
+                        help="neighbour-type networks' hidden layer sizes (default: the "
+                             "estimator's, 256 256)")
     parser.add_argument("--cn-backend", default="mlp",
                         help="coordination-number backend (a network keeps the file small)")
     parser.add_argument("--rescore", action="store_true",
@@ -222,13 +248,14 @@ def main(argv=None):
         print(f"--max-per-prototype {args.max_per_prototype}: {keep.size} of {len(train)} "
               "training sites kept", flush=True)
         train, ttrain = train[keep], ttrain.iloc[keep]
-    n_strained = 0
-    if args.strained:
+    extra = supplements_for(train, dict(strained=args.strained, covalent=args.covalent))
+    sources = extra.frame["source_set"] if extra is not None else pd.Series([], dtype=str)
+    n_strained, n_covalent = int((sources == "strained").sum()), int((sources == "covalent").sum())
+    if extra is not None:
         from sklearn_xas.datasets import XASDataset
 
-        extra = strained_for(train)
-        n_strained = len(extra)
-        print(f"--strained: {n_strained} strained copies of training crystals", flush=True)
+        print(f"supplements: {n_strained} strained copies of training crystals, "
+              f"{n_covalent} covalent elemental sites", flush=True)
         ttrain = pd.concat([ttrain, _targets(extra, n_jobs=2)], ignore_index=True)
         train = XASDataset.concat([train, extra])
     fit_data, fit_targets = train, ttrain
@@ -268,6 +295,8 @@ def main(argv=None):
         else:
             params.update(threshold=args.threshold, exafs_features=args.features,
                           n_ensemble=args.n_ensemble, class_weight=args.class_weight)
+            if args.hidden:
+                params.update(hidden_layer_sizes=tuple(args.hidden))
         model = make_shipped_pipeline(task, k_grid=grid, **params)
         if task == "neighbor-types":
             y = list(fit_targets[col])
@@ -300,7 +329,7 @@ def main(argv=None):
                                n_absorbing_elements=len(counts),
                                diverse_shards=shards, diverse_elemental=True,
                                max_per_prototype=args.max_per_prototype,
-                               strained=n_strained,
+                               strained=n_strained, covalent=n_covalent,
                                augmentation=dict(n_copies=args.n_copies,
                                                  e0_shift=list(args.e0_shift))
                                if args.augment else None),
@@ -388,8 +417,9 @@ def rescore(out, tasks):
                                               info["max_per_prototype"],
                                               card["settings"]["seed"])]
             labels = list(_targets(train, n_jobs=2)[column[task]])
-            if info.get("strained"):
-                labels += list(_targets(strained_for(train), n_jobs=2)[column[task]])
+            extra = supplements_for(train, info)
+            if extra is not None:
+                labels += list(_targets(extra, n_jobs=2)[column[task]])
             y_train = labels * (1 + info["augmented"] // len(labels))
         tm = load_model(path.with_name(card["file"]))
         validation = validate(tm, task, test, _targets(test, n_jobs=2)[column[task]], y_train)
