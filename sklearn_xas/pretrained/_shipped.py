@@ -399,7 +399,8 @@ def describe_sites(data, *, neighbor_model="neighbor-types-exafs",
 
 def _inherit_look_alikes(proba, classes, outside):
     """``proba`` where each element not ``outside`` (per row) takes the highest
-    probability of its look-alikes (:data:`LOOK_ALIKE_Z`) that are, if above its own.
+    probability among its look-alikes (:data:`LOOK_ALIKE_Z`) that are ``outside``,
+    where that is above its own.
 
     Chosen on the held-out materials of the shipped model's split
     (``benchmarks/script_composition.py``): without it, the model's Cu named for a
