@@ -198,41 +198,36 @@ def strained_structures(folder=OUT, strains=STRAINS):
     """``--strained``'s plan: each relaxed binary or elemental crystal of the main set
     (prototypes outside :data:`NOT_STRAINED`) scaled by each factor of ``strains``,
     as ``material_id`` ``"<parent>@<factor>"`` with ``parent`` and ``strain``."""
-    from types import SimpleNamespace
-
     plan = []
     for meta_path in _shards(Path(folder)):
         meta = json.loads(gzip.decompress(meta_path.read_bytes()))
         for m in meta["materials"]:
             if "structure" not in m or m["prototype"] in NOT_STRAINED:
                 continue
-            for f in strains:
-                s = _structure_from(m["structure"])
-                s.scale_lattice(s.volume * f**3)
-                plan.append(SimpleNamespace(
-                    material_id=f"{m['material_id']}@{f:.2f}", prototype=m["prototype"],
-                    rule=m["rule"], structure=s, parent=m["material_id"], strain=f))
+            plan += [_scaled(_structure_from(m["structure"]), f, m["material_id"],
+                             m["prototype"], m["rule"]) for f in strains]
     return plan
+
+
+def _scaled(structure, factor, parent, prototype, rule):
+    """One planned structure: ``structure`` (changed in place) with its lattice scaled
+    by ``factor``, as ``"<parent>@<factor>"`` recording ``parent`` and ``strain``."""
+    from types import SimpleNamespace
+
+    structure.scale_lattice(structure.volume * factor**3)
+    return SimpleNamespace(material_id=f"{parent}@{factor:.2f}", prototype=prototype,
+                           rule=rule, structure=structure, parent=parent, strain=factor)
 
 
 def covalent_structures(strains=COVALENT_STRAINS):
     """``--covalent``'s plan: each crystal of
     :func:`~sklearn_xas.simulate.covalent_element_structures` scaled by each factor of
     ``strains``, as ``material_id`` ``"<id>@<factor>"`` with ``parent`` and ``strain``."""
-    from types import SimpleNamespace
-
     from sklearn_xas.simulate import covalent_element_structures
 
-    plan = []
-    for p in covalent_element_structures():
-        for f in strains:
-            s = p.structure.copy()
-            s.scale_lattice(s.volume * f**3)
-            plan.append(SimpleNamespace(
-                material_id=f"{p.material_id}@{f:.2f}", prototype=p.prototype,
-                rule=f"{p.prototype} {p.material_id.split('-')[-1]} (covalent element)",
-                structure=s, parent=p.material_id, strain=f))
-    return plan
+    return [_scaled(p.structure.copy(), f, p.material_id, p.prototype,
+                    f"{p.prototype} {p.material_id.split('-')[-1]} (covalent element)")
+            for p in covalent_element_structures() for f in strains]
 
 
 def summary(out=OUT):

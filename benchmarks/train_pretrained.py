@@ -249,8 +249,8 @@ def main(argv=None):
               "training sites kept", flush=True)
         train, ttrain = train[keep], ttrain.iloc[keep]
     extra = supplements_for(train, dict(strained=args.strained, covalent=args.covalent))
-    sources = extra.frame["source_set"] if extra is not None else pd.Series([], dtype=str)
-    n_strained, n_covalent = int((sources == "strained").sum()), int((sources == "covalent").sum())
+    counts = {} if extra is None else extra.frame["source_set"].value_counts().to_dict()
+    n_strained, n_covalent = int(counts.get("strained", 0)), int(counts.get("covalent", 0))
     if extra is not None:
         from sklearn_xas.datasets import XASDataset
 
