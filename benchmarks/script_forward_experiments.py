@@ -47,6 +47,40 @@ def soap_features(frame, *, r_cut=6.0, n_max=6, l_max=4, sigma=0.5, compression=
     return np.asarray(out, dtype=np.float32), species
 
 
+def neighbor_shell_embeddings(frame, cache_dir, *, first=1.15, outer=4.0):
+    """Mean CHGNet embedding (5 stages) of the first shell and of the shell out to ``outer``.
+
+    The first shell: atoms within ``first`` x the nearest-neighbour distance of the
+    absorber; the second: the rest within ``outer`` A (weights 1 / r**2 in each). The
+    neighbours' embeddings come from the same cached CHGNet pass as the absorber's.
+    """
+    import pandas as pd
+
+    from sklearn_xas.featurizers import CHGNetSiteEmbedder
+    from sklearn_xas.pipelines import CHGNET_LAYERS
+
+    rows, owner, weight, shell = [], [], [], []
+    for r, (s, i) in enumerate(zip(frame["structure"], frame["absorbing_index"])):
+        nbrs = s.get_neighbors(s[int(i)], outer)
+        d_min = min(n.nn_distance for n in nbrs)
+        for n in nbrs:
+            rows.append((s, int(n.index)))
+            owner.append(r)
+            weight.append(1.0 / n.nn_distance**2)
+            shell.append(0 if n.nn_distance <= first * d_min else 1)
+    expanded = pd.DataFrame({"structure": [s for s, _ in rows],
+                             "absorbing_index": [j for _, j in rows],
+                             "material_id": [frame["material_id"].iloc[o] for o in owner]})
+    E = CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device="cpu",
+                           cache=str(cache_dir / "chgnet-cache")).fit_transform(expanded)
+    owner, weight, shell = np.asarray(owner), np.asarray(weight), np.asarray(shell)
+    out = np.zeros((len(frame), 2, E.shape[1]))
+    norm = np.zeros((len(frame), 2, 1))
+    np.add.at(out, (owner, shell), weight[:, None] * E)
+    np.add.at(norm, (owner, shell), weight[:, None])
+    return (out / np.maximum(norm, 1e-12)).reshape(len(frame), -1)
+
+
 def features(name, frame, cache_dir):
     """(n_rows, n_features) of one representation, cached as ``<name>.npy``."""
     path = cache_dir / f"{name}.npy"
@@ -59,6 +93,8 @@ def features(name, frame, cache_dir):
 
         X = CHGNetSiteEmbedder(layer=CHGNET_LAYERS, device="cpu",
                                cache=str(cache_dir / "chgnet-cache")).fit_transform(frame)
+    elif name == "chgnet_nbr":
+        X = neighbor_shell_embeddings(frame, cache_dir)
     elif name == "rdf":
         from sklearn_xas.featurizers import AbsorberRDFFeaturizer
 
@@ -110,6 +146,7 @@ FEATURE_SETS = {
     "chgnet+rdf+sevennet+soap_mu2": ("chgnet", "rdf", "sevennet", "soap_mu2"),
     "chgnet+rdf+sevennet_l3i5": ("chgnet", "rdf", "sevennet_l3i5"),
     "chgnet+rdf+soap_mu2+cnnf": ("chgnet", "rdf", "soap_mu2", "cnnf"),
+    "chgnet+rdf+sevennet+chgnet_nbr": ("chgnet", "rdf", "sevennet", "chgnet_nbr"),
 }
 
 #: Variants: (feature set, SpectrumRegressor parameters). "default" is the recipe's
@@ -148,6 +185,17 @@ VARIANTS = {
     "pca32_sn-1": ("chgnet+rdf+sevennet", {"target_pca": 32}),
     "pca32raw_sn-1": ("chgnet+rdf+sevennet", {"target_pca": 32, "standardize_targets": False}),
     "knn_sn": ("chgnet+rdf+sevennet", {"backend": "knn"}),
+    "raw_sn-1": ("chgnet+rdf+sevennet", {"standardize_targets": False}),
+    "nbr_sn-1": ("chgnet+rdf+sevennet+chgnet_nbr", {}),
+    "grouped_sn-1": ("chgnet+rdf+sevennet", {"grouped": True}),
+    "grouped_sn-5": ("chgnet+rdf+sevennet", {"grouped": True, "n_ensemble": 5}),
+    "origmse_sn-1": ("chgnet+rdf+sevennet", {"loss": "mse"}),
+    "baseline_sn-1": ("chgnet+rdf+sevennet", {}),
+    "sevennet-10": ("chgnet+rdf+sevennet", {"n_ensemble": 10}),
+    "rmse_sn-1": ("chgnet+rdf+sevennet", {"loss": "rmse"}),
+    "drop3_sn-1": ("chgnet+rdf+sevennet", {"dropout": 0.3}),
+    "xpca256_sn-1": ("chgnet+rdf+sevennet", {"input_pca": 256}),
+    "small_sn-1": ("chgnet+rdf+sevennet", {"hidden_layer_sizes": (256, 256)}),
 }
 
 
@@ -184,7 +232,37 @@ DESCRIPTIONS = {
     "pca32_sn-1": "recipe features, the network predicts 32 PCA scores of the spectrum",
     "pca32raw_sn-1": "as pca32_sn-1, scores not standardised (the loss is the spectrum's MSE)",
     "knn_sn": "recipe features, 5 nearest neighbours instead of the network",
+    "raw_sn-1": "recipe features, targets not standardised per point (loss: the spectrum's MSE)",
+    "drop3_sn-1": "recipe features, dropout 0.3",
+    "nbr_sn-1": "+ mean CHGNet embedding of the first shell and of the atoms out to 4 A",
+    "grouped_sn-1": "recipe features, early stopping on held-out materials (not rows)",
+    "grouped_sn-5": "as grouped_sn-1, 5 networks averaged",
+    "origmse_sn-1": "recipe features, loss: MSE in the spectra's units (not per point)",
+    "baseline_sn-1": "as sevennet-1, run again beside the variants below it (same run)",
+    "sevennet-10": "+ SevenNet-0 embedding, 10 networks averaged",
+    "rmse_sn-1": "recipe features, loss: mean per-spectrum RMS error in the spectra's units",
+    "xpca256_sn-1": "recipe features reduced to 256 principal components",
+    "small_sn-1": "recipe features, (256, 256) hidden units",
 }
+
+
+def _loss_class(kind):
+    """A SpectrumLoss variant scored in the spectra's own units (for ``"loss"`` variants).
+
+    ``"mse"``: the mean squared error of the spectrum (per-point standardisation then
+    only parametrises the network); ``"rmse"``: the mean over spectra of each one's RMS
+    error, which weighs the typical spectrum more than the outliers, as eta's median does.
+    """
+    import torch
+
+    from sklearn_xas.estimators import SpectrumLoss
+
+    class Loss(SpectrumLoss):
+        def forward(self, y_pred, y_true):
+            e2 = ((y_pred - y_true) * self.scale).pow(2).mean(dim=1)
+            return e2.mean() if kind == "mse" else torch.sqrt(e2 + 1e-8).mean()
+
+    return Loss
 
 
 def write_rst(table, path):
@@ -211,7 +289,7 @@ def write_rst(table, path):
     return path
 
 
-def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
+def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed, materials):
     """Fit the variant on the inner split and on the full training list; two etas."""
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.decomposition import PCA
@@ -225,24 +303,37 @@ def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
                n_features=X.shape[1])
     params = dict(params)
     n_pca = params.pop("target_pca", None)
+    n_xpca = params.pop("input_pca", None)
+    grouped = params.pop("grouped", False)
+    loss = params.pop("loss", None)
+    if loss:  # swap the regressor's criterion for this variant only
+        from sklearn_xas.estimators import _spectrum_regressor
+
+        _spectrum_regressor.SpectrumLoss = _loss_class(loss)
     members = params.pop("stack", None) or [params]  # a stack: its members' mean
     for split, fit_idx, test_idx in (("inner", inner_fit, inner_val), ("val", train, val)):
         models = []
         for member in members:
-            model = make_pipeline(StandardScaler(), SpectrumRegressor(
+            steps = [StandardScaler()] + ([PCA(n_xpca, random_state=seed)] if n_xpca else [])
+            model = make_pipeline(*steps, SpectrumRegressor(
                 device="cpu", random_state=seed, **{"n_ensemble": 1, **member}))
             if n_pca:
                 model = TransformedTargetRegressor(model, transformer=PCA(n_pca),
                                                    check_inverse=False)
             models.append(model)
         t0 = time.perf_counter()
+        kw = {"spectrumregressor__groups": materials[fit_idx]} if grouped else {}
         for model in models:
-            model.fit(X[fit_idx], Y[fit_idx])
+            model.fit(X[fit_idx], Y[fit_idx], **kw)
         t1 = time.perf_counter()
         pred = np.mean([model.predict(X[test_idx]) for model in models], axis=0)
         row[f"eta_{split}"] = eta_score(Y[test_idx], pred, Y[fit_idx].mean(axis=0))
         row[f"fit_s_{split}"] = t1 - t0
         row[f"predict_s_{split}"] = time.perf_counter() - t1
+    if loss:
+        from sklearn_xas.estimators import SpectrumLoss, _spectrum_regressor
+
+        _spectrum_regressor.SpectrumLoss = SpectrumLoss
     return row
 
 
@@ -286,7 +377,8 @@ def main(argv=None):
                 continue
             X = np.hstack([features(f, frame, cache_dir)
                            for f in FEATURE_SETS[VARIANTS[name][0]]]).astype(np.float32)
-            row = run_variant(name, X, Y, train, val, inner_fit, inner_val, seed)
+            row = run_variant(name, X, Y, train, val, inner_fit, inner_val, seed,
+                              frame["material_id"].to_numpy())
             print(f"  {name:16s} seed {seed}: eta inner {row['eta_inner']:.2f}  "
                   f"val {row['eta_val']:.2f}  fit {row['fit_s_val']:.0f} s", flush=True)
             done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)

@@ -218,7 +218,7 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Fit the model.
 
         Parameters
@@ -227,6 +227,9 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
             Site features.
         y : array-like of shape (n_samples, n_points) or (n_samples,)
             Spectra on one common grid.
+        groups : array-like of shape (n_samples,), default=None
+            The material of each row (network backends): the internal validation
+            split that stops training early then holds out whole materials, not rows.
 
         Returns
         -------
@@ -239,12 +242,12 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         self._reset_fitted()
         self.train_mean_ = Y.mean(axis=0)
         if self.backend == "mlp":
-            self._fit_mlp(X, Y)
+            self._fit_mlp(X, Y, groups)
         else:
             self.estimator_ = self._make_baseline().fit(X, y)
         return self
 
-    def _fit_mlp(self, X, Y):
+    def _fit_mlp(self, X, Y, groups=None):
         if self.positive_output and (Y < 0).any():
             raise ValueError(
                 "positive_output=True constrains the predicted spectra to be non-negative, but "
@@ -269,6 +272,7 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
                 "derivative_weight": float(self.derivative_weight),
                 "scale": self.y_scale_,
             },
+            groups=groups,
         )
 
     def _make_baseline(self):
