@@ -214,9 +214,6 @@ def main(argv=None):
     parser.add_argument("--class-weight", choices=["balanced"], default=None,
                         help="neighbour-type model: weigh each label's positives by "
                              "n_negative / n_positive")
-    parser.add_argument("--grouped-early-stopping", action="store_true",
-                        help="the neighbour-type networks stop early on held-out materials, "
-                             "not rows (augmented copies of a site on both sides otherwise)")
     parser.add_argument("--fixed-epochs", type=int, default=None,
                         help="the neighbour-type networks train this many epochs on all "
                              "their rows, without an early-stopping split")
@@ -313,10 +310,8 @@ def main(argv=None):
             y = fit_targets[col].to_numpy(int if task == "coordination-number" else float)
         t1 = time.perf_counter()
         final = model.steps[-1][0]
-        # by material: the calibration (distance, CN) and the networks' early stopping
-        # (the neighbour types only with --grouped-early-stopping)
-        groups = ({} if task == "neighbor-types" and not args.grouped_early_stopping
-                  else {f"{final}__groups": fit_data.frame["material_id"].to_numpy()})
+        groups = {} if task == "neighbor-types" else {  # calibration by material
+            f"{final}__groups": fit_data.frame["material_id"].to_numpy()}
         model.fit(fit_data, y, **groups)
         fit_s = time.perf_counter() - t1
         # the coordination number's baseline reads one-element sets (TrainedModel.evaluate)
@@ -347,8 +342,6 @@ def main(argv=None):
             settings=dict(k_grid=list(grid), seed=args.seed,
                           pipeline=type(model.steps[-1][1]).__name__,
                           backend=model.steps[-1][1].backend, neighbor_method="crystalnn",
-                          grouped_early_stopping=bool(groups)
-                          and model.steps[-1][1].backend in ("mlp", "cnn"),
                           **{k: v for k, v in params.items() if k not in ("n_jobs", "backend")}),
             validation_held_out_materials=validation,
             intended_use="chi(k) of K edges (Z <= 56) and L3 edges (Z > 56), k from 3 to "

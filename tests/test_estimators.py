@@ -230,57 +230,6 @@ def _valid_split(est, n):
     return train.indices, valid.indices
 
 
-def test_groups_hold_out_whole_materials_for_early_stopping(spectra):
-    X, Y, groups = spectra
-    reg = SpectrumRegressor(
-        hidden_layer_sizes=(64, 64), lr=3e-2, max_epochs=400, patience=5, device="cpu",
-        n_jobs=1, random_state=0,
-    ).fit(X, Y, groups=groups)
-    split = reg.net_.train_split
-    assert isinstance(split, _skorch.GroupedValidSplit)
-    train, valid = split(np.zeros((len(X), 1)))
-    train, valid = np.asarray(train.indices), np.asarray(valid.indices)
-    assert not set(groups[train]) & set(groups[valid])  # no material on both sides
-    assert len(train) + len(valid) == len(X)
-    assert len(np.unique(groups[valid])) == int(np.ceil(0.1 * 40))
-    # the validation loss that chose the epoch is the one on those held-out materials
-    Ys = (Y - reg.y_mean_) / reg.y_scale_
-    pred = (reg.predict(X[valid]) - reg.y_mean_) / reg.y_scale_
-    best = np.array(reg.net_.history[:, "valid_loss"]).min()
-    assert np.mean((pred - Ys[valid]) ** 2) == pytest.approx(best, rel=1e-4)
-    # without groups, a split by row (which here puts every material on both sides)
-    rows = SpectrumRegressor(random_state=0, **FAST).fit(X, Y)
-    assert not isinstance(rows.net_.train_split, _skorch.GroupedValidSplit)
-
-
-def test_every_network_estimator_takes_groups_for_early_stopping(spectra, labels):
-    from sklearn_xas.estimators import CoordinationNumberClassifier
-
-    X, Y, groups = spectra
-    Xl, sets = labels
-    cases = [
-        (NeighborTypeClassifier(random_state=0, **FAST), Xl, sets),
-        (NNDistanceRegressor(backend="mlp", random_state=0, **FAST), X, Y[:, 10]),
-        (CoordinationNumberClassifier(backend="mlp", random_state=0, **FAST), X,
-         (X[:, 0] > 0).astype(int) + 4),
-    ]
-    for est, Xe, ye in cases:
-        g = np.repeat(np.arange(len(Xe) // 3), 3)
-        est.fit(Xe, ye, groups=g)
-        nets = est.nets_
-        assert all(isinstance(n.train_split, _skorch.GroupedValidSplit) for n in nets), est
-        assert all(np.array_equal(n.train_split.groups, g) for n in nets), est
-
-
-def test_grouped_split_names_a_length_mismatch():
-    split = _skorch.GroupedValidSplit(np.arange(10), 0.2, 0)
-    with pytest.raises(ValueError, match="groups has 10 entries but the training data 9"):
-        split(np.zeros((9, 1)))
-    with pytest.raises(ValueError, match=r"groups must have shape \(120,\)"):
-        SpectrumRegressor(random_state=0, **FAST).fit(
-            np.zeros((120, 2)), np.zeros((120, 3)), groups=np.arange(7))
-
-
 def test_no_validation_or_no_patience(spectra):
     X, Y, _ = spectra
     reg = SpectrumRegressor(validation_fraction=None, random_state=0, **FAST).fit(X, Y)

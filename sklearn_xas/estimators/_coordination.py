@@ -239,9 +239,8 @@ class CoordinationNumberClassifier(
             Coordination numbers (or any class labels).
         groups : array-like of shape (n_samples,) or None, default=None
             The material of each row (e.g. ``XASDataset.groups``): the calibration
-            and the network's early stopping hold out whole materials, and the
-            applicability score measures distances to other materials. ``None``: rows
-            are held out one by one.
+            holds out whole materials and the applicability score measures distances
+            to other materials. ``None``: rows are held out one by one.
 
         Returns
         -------
@@ -252,7 +251,7 @@ class CoordinationNumberClassifier(
         groups = check_groups(groups, len(y))
         self._reset_fitted()
         self.classes_, codes = np.unique(y, return_inverse=True)
-        self._fit_model(X, codes, groups)
+        self._fit_model(X, codes)
         self._fit_domain(X, groups)
         self._calibrate(X, codes, groups)
         return self
@@ -272,9 +271,8 @@ class CoordinationNumberClassifier(
                 weights[index[label]] = float(weight)
         return weights
 
-    def _fit_model(self, X, codes, groups=None):
-        """Fit the backend on validated ``X`` and class codes (indices of ``classes_``);
-        with ``groups``, the network's early stopping holds out whole groups."""
+    def _fit_model(self, X, codes):
+        """Fit the backend on validated ``X`` and class codes (indices of ``classes_``)."""
         self._constant = len(self.classes_) == 1
         if self._constant:  # one class: nothing to learn
             return
@@ -297,7 +295,6 @@ class CoordinationNumberClassifier(
                 },
                 criterion=torch.nn.CrossEntropyLoss,
                 criterion_kwargs=criterion_kwargs,
-                groups=groups,
             )
             return
         class_weight = None if weights is None else dict(enumerate(weights))
@@ -338,8 +335,7 @@ class CoordinationNumberClassifier(
             return
         model = clone(self).set_params(random_state=model_seed, verbose=0)
         model.classes_ = self.classes_
-        model._fit_model(X[fit_rows], codes[fit_rows],
-                         None if groups is None else groups[fit_rows])
+        model._fit_model(X[fit_rows], codes[fit_rows])
         log_p = np.log(np.maximum(model._raw_proba(X[cal_rows]), PROBA_FLOOR))
         true = codes[cal_rows]
 

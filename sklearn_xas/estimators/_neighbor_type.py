@@ -379,7 +379,7 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
 
     # -- fit ---------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y):
         """Fit the classifier.
 
         Parameters
@@ -389,10 +389,6 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
         y : array-like of shape (n_samples, n_labels) or sequence of collections
             Indicator matrix, or one collection of neighbour element symbols per
             sample.
-        groups : array-like of shape (n_samples,), default=None
-            The material of each row (network backends): the internal validation
-            split that stops training early then holds out whole materials, not rows
-            (augmented copies of one spectrum otherwise land on both sides).
 
         Returns
         -------
@@ -415,13 +411,13 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
             return self
         Yl = Y[:, self._learnt]
         if self.backend in ("mlp", "cnn"):
-            self._fit_network(X, Yl, groups)
+            self._fit_network(X, Yl)
         else:
             single = self.backend == "random_forest" and Yl.shape[1] == 1
             self.estimator_ = self._make_baseline().fit(X, Yl[:, 0] if single else Yl)
         return self
 
-    def _fit_network(self, X, Y, groups=None):
+    def _fit_network(self, X, Y):
         import torch
 
         hidden = hidden_sizes(self.hidden_layer_sizes)
@@ -460,7 +456,6 @@ class NeighborTypeClassifier(ClassifierMixin, _BaseNetEstimator):
             module_kwargs=kwargs,
             criterion=torch.nn.BCEWithLogitsLoss,
             criterion_kwargs=criterion_kwargs,
-            groups=groups,
         )
 
     def _make_baseline(self):

@@ -303,10 +303,10 @@ class NNDistanceRegressor(_ApplicabilityDomainMixin, RegressorMixin, _BaseNetEst
             Mean nearest-neighbour distances in Angstrom.
         groups : array-like of shape (n_samples,) or None, default=None
             The material of each row (e.g. ``XASDataset.groups``): the calibration
-            and the network's early stopping hold out whole materials, and the
-            applicability score measures distances to other materials. ``None``: rows
-            are held out one by one, which makes the intervals too narrow for new
-            materials when a material has near-identical rows.
+            holds out whole materials and the applicability score measures distances
+            to other materials. ``None``: rows are held out one by one, which makes the
+            intervals too narrow for new materials when a material has near-identical
+            rows.
 
         Returns
         -------
@@ -316,14 +316,13 @@ class NNDistanceRegressor(_ApplicabilityDomainMixin, RegressorMixin, _BaseNetEst
         y = y.astype(np.float64)
         groups = check_groups(groups, len(y))
         self._reset_fitted()
-        self._fit_model(X, y, groups)
+        self._fit_model(X, y)
         self._fit_domain(X, groups)
         self._calibrate(X, y, groups)
         return self
 
-    def _fit_model(self, X, y, groups=None):
-        """Fit the backend on validated ``X`` and float ``y``; with ``groups``, the
-        network's early stopping holds out whole groups."""
+    def _fit_model(self, X, y):
+        """Fit the backend on validated ``X`` and float ``y``."""
         if self.backend == "mlp":
             Y = y.reshape(-1, 1)
             self.y_mean_, self.y_scale_ = standardization(Y, True)
@@ -338,7 +337,6 @@ class NNDistanceRegressor(_ApplicabilityDomainMixin, RegressorMixin, _BaseNetEst
                     "dropout": float(self.dropout),
                 },
                 criterion=SpectrumLoss,
-                groups=groups,
             )
         else:
             with self._threads():
@@ -370,8 +368,7 @@ class NNDistanceRegressor(_ApplicabilityDomainMixin, RegressorMixin, _BaseNetEst
             return
         fit_rows, cal_rows = split
         model = clone(self).set_params(random_state=model_seed, verbose=0)
-        model._fit_model(X[fit_rows], y[fit_rows],
-                         None if groups is None else groups[fit_rows])
+        model._fit_model(X[fit_rows], y[fit_rows])
         y_pred, spread = model._predict_spread(X[cal_rows])
         errors = np.abs(y[cal_rows] - y_pred)
         # members that mostly agree exactly (one tree, a constant target) say nothing

@@ -67,48 +67,6 @@ def hidden_sizes(value):
     return sizes
 
 
-class GroupedValidSplit:
-    """A skorch ``train_split`` that holds out whole groups (materials) for validation.
-
-    Sites of one material have near-identical features and spectra; a validation split
-    by row then scores the network on what it trains on, and early stopping stops late.
-    Holding out whole materials (scikit-learn's
-    :class:`~sklearn.model_selection.GroupShuffleSplit`) makes the early-stopping
-    score one on unseen materials.
-
-    Parameters
-    ----------
-    groups : array-like of shape (n_samples,)
-        The group (material) of each training row, in the order ``fit`` sees them.
-    fraction : float
-        Share of the groups held out.
-    random_state : int
-        Seed of the split.
-    """
-
-    def __init__(self, groups, fraction, random_state):
-        # integer codes: what the split needs, smaller to pickle than material ids
-        self.groups = np.unique(np.asarray(groups), return_inverse=True)[1]
-        self.fraction = float(fraction)
-        self.random_state = random_state
-
-    def __call__(self, dataset, y=None, **fit_params):
-        """(train, valid) subsets of ``dataset``; ``y`` and ``fit_params`` are unused."""
-        import torch
-        from sklearn.model_selection import GroupShuffleSplit
-
-        if len(dataset) != len(self.groups):
-            raise ValueError(
-                f"groups has {len(self.groups)} entries but the training data "
-                f"{len(dataset)} rows."
-            )
-        cv = GroupShuffleSplit(n_splits=1, test_size=self.fraction,
-                               random_state=self.random_state)
-        idx_train, idx_valid = next(cv.split(np.arange(len(dataset)), groups=self.groups))
-        return (torch.utils.data.Subset(dataset, idx_train),
-                torch.utils.data.Subset(dataset, idx_valid))
-
-
 def standardization(Y, enabled):
     """Per-column mean and scale of ``Y`` (zeros and ones when not ``enabled``)."""
     if not enabled:
@@ -276,15 +234,13 @@ class _BaseNetEstimator(BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar()))
         return callbacks
 
-    def _fit_net(self, X, y, *, module, module_kwargs, criterion, criterion_kwargs=None,
-                 groups=None):
+    def _fit_net(self, X, y, *, module, module_kwargs, criterion, criterion_kwargs=None):
         """Standardise ``X``, build ``n_ensemble`` skorch nets and fit each on (``X``, ``y``).
 
         Each network has its own seed (drawn from ``random_state``), hence its own
         initialisation, validation split and batch order. Sets ``nets_``, ``net_`` (the
         first), ``n_iter_`` and ``best_epoch_`` (of the first) and the input scaling;
-        ``y`` must already be float32 and in the form the criterion expects. With
-        ``groups``, the validation split holds out whole groups (:class:`GroupedValidSplit`).
+        ``y`` must already be float32 and in the form the criterion expects.
         """
         import torch
         from skorch.dataset import ValidSplit
@@ -300,11 +256,6 @@ class _BaseNetEstimator(BaseEstimator):
         frac = self.validation_fraction or 0.0
         n_valid = math.ceil(frac * n) if frac else 0
         use_valid = n_valid >= 1 and n - n_valid >= 1
-        if groups is not None:
-            groups = np.asarray(groups)
-            if groups.shape != (n,):
-                raise ValueError(f"groups must have shape ({n},), got {groups.shape}.")
-            use_valid = use_valid and np.unique(groups).size >= 2
         monitor = "valid_loss" if use_valid else "train_loss"
         spec = {
             "module": module,
@@ -324,10 +275,9 @@ class _BaseNetEstimator(BaseEstimator):
                 optimizer__weight_decay=self.weight_decay,
                 max_epochs=self.max_epochs,
                 train_split=(
-                    None if not use_valid
-                    else ValidSplit(cv=float(frac), stratified=False, random_state=seed)
-                    if groups is None
-                    else GroupedValidSplit(groups, frac, seed)
+                    ValidSplit(cv=float(frac), stratified=False, random_state=seed)
+                    if use_valid
+                    else None
                 ),
                 callbacks=self._callbacks(monitor),
                 iterator_train__shuffle=True,

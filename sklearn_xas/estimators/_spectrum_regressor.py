@@ -218,7 +218,7 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y):
         """Fit the model.
 
         Parameters
@@ -227,9 +227,6 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
             Site features.
         y : array-like of shape (n_samples, n_points) or (n_samples,)
             Spectra on one common grid.
-        groups : array-like of shape (n_samples,), default=None
-            The material of each row (network backends): the internal validation
-            split that stops training early then holds out whole materials, not rows.
 
         Returns
         -------
@@ -242,12 +239,12 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
         self._reset_fitted()
         self.train_mean_ = Y.mean(axis=0)
         if self.backend == "mlp":
-            self._fit_mlp(X, Y, groups)
+            self._fit_mlp(X, Y)
         else:
             self.estimator_ = self._make_baseline().fit(X, y)
         return self
 
-    def _fit_mlp(self, X, Y, groups=None):
+    def _fit_mlp(self, X, Y):
         if self.positive_output and (Y < 0).any():
             raise ValueError(
                 "positive_output=True constrains the predicted spectra to be non-negative, but "
@@ -272,7 +269,6 @@ class SpectrumRegressor(RegressorMixin, _BaseNetEstimator):
                 "derivative_weight": float(self.derivative_weight),
                 "scale": self.y_scale_,
             },
-            groups=groups,
         )
 
     def _make_baseline(self):
