@@ -13,11 +13,13 @@ choices are made; the validation figure is reported beside it.
 
 Features are computed once per representation and cached under ``--cache-dir`` as arrays
 (CHGNet's five stages, SevenNet's invariants, the element-weighted radial distribution,
-absorber-centred SOAP from dscribe), so that a variant costs only its fit. Without the
-shared data the script says so and exits with status 0.
+absorber-centred SOAP from dscribe, the mean CHGNet embedding of the neighbour shells),
+so that a variant costs only its fit. Without the shared data the script says so and
+exits with status 0.
 """
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -246,8 +248,11 @@ DESCRIPTIONS = {
 }
 
 
-def _loss_class(kind):
-    """A SpectrumLoss variant scored in the spectra's own units (for ``"loss"`` variants).
+@contextlib.contextmanager
+def _criterion(kind):
+    """Within the block, SpectrumRegressor trains on a loss in the spectra's own units.
+
+    For the ``"loss"`` variants only (``None``: the estimator's own loss, untouched).
 
     ``"mse"``: the mean squared error of the spectrum (per-point standardisation then
     only parametrises the network); ``"rmse"``: the mean over spectra of each one's RMS
@@ -255,14 +260,19 @@ def _loss_class(kind):
     """
     import torch
 
-    from sklearn_xas.estimators import SpectrumLoss
+    from sklearn_xas.estimators import SpectrumLoss, _spectrum_regressor
 
     class Loss(SpectrumLoss):
         def forward(self, y_pred, y_true):
             e2 = ((y_pred - y_true) * self.scale).pow(2).mean(dim=1)
             return e2.mean() if kind == "mse" else torch.sqrt(e2 + 1e-8).mean()
 
-    return Loss
+    if kind:
+        _spectrum_regressor.SpectrumLoss = Loss
+    try:
+        yield
+    finally:
+        _spectrum_regressor.SpectrumLoss = SpectrumLoss
 
 
 def write_rst(table, path):
@@ -305,10 +315,6 @@ def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
     n_pca = params.pop("target_pca", None)
     n_xpca = params.pop("input_pca", None)
     loss = params.pop("loss", None)
-    if loss:  # swap the regressor's criterion for this variant only
-        from sklearn_xas.estimators import _spectrum_regressor
-
-        _spectrum_regressor.SpectrumLoss = _loss_class(loss)
     members = params.pop("stack", None) or [params]  # a stack: its members' mean
     for split, fit_idx, test_idx in (("inner", inner_fit, inner_val), ("val", train, val)):
         models = []
@@ -321,17 +327,14 @@ def run_variant(name, X, Y, train, val, inner_fit, inner_val, seed):
                                                    check_inverse=False)
             models.append(model)
         t0 = time.perf_counter()
-        for model in models:
-            model.fit(X[fit_idx], Y[fit_idx])
+        with _criterion(loss):
+            for model in models:
+                model.fit(X[fit_idx], Y[fit_idx])
         t1 = time.perf_counter()
         pred = np.mean([model.predict(X[test_idx]) for model in models], axis=0)
         row[f"eta_{split}"] = eta_score(Y[test_idx], pred, Y[fit_idx].mean(axis=0))
         row[f"fit_s_{split}"] = t1 - t0
         row[f"predict_s_{split}"] = time.perf_counter() - t1
-    if loss:
-        from sklearn_xas.estimators import SpectrumLoss, _spectrum_regressor
-
-        _spectrum_regressor.SpectrumLoss = SpectrumLoss
     return row
 
 
