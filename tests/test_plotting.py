@@ -138,3 +138,36 @@ def test_plot_first_shell_fits_draws_the_fitted_rows_only():
         plot_first_shell_fits(data, [fit, fit])
     with pytest.raises(ValueError, match="No row has a fit"):
         plot_first_shell_fits(data, [None, None, None])
+
+
+def test_plot_reliability_points_diagonal_and_ece():
+    from sklearn_xas.metrics import expected_calibration_error, reliability_curve
+    from sklearn_xas.plotting import plot_reliability
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=4000)
+    outcome = (rng.uniform(size=p.size) < p).astype(int)
+    overconfident = np.where(p > 0.5, 0.95, 0.05)
+    ax = plot_reliability(outcome, p, label="calibrated", title="toy")
+    assert plot_reliability(outcome, overconfident, label="overconfident", ax=ax) is ax
+    diag = ax.lines[0]
+    assert np.allclose(diag.get_xdata(), diag.get_ydata())
+    assert len(ax.lines) == 3 and len(ax.collections) == 2  # one diagonal, two curves
+    mean, frac, counts = reliability_curve(outcome, overconfident)
+    assert np.allclose(ax.lines[2].get_xydata(), np.column_stack([mean, frac]))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    ece = expected_calibration_error(outcome, overconfident)
+    assert texts[1] == f"overconfident (ECE {ece:.2f})"
+    assert float(texts[0].split("ECE ")[1][:-1]) < 0.05 < ece
+    assert ax.get_title() == "toy"
+
+
+def test_plot_reliability_multiclass_scores_the_top_class():
+    from sklearn_xas.plotting import plot_reliability
+
+    proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
+    ax = plot_reliability(np.array([4, 6, 6, 4]), proba, labels=[4, 6], n_bins=2)
+    # top-class confidences 0.9, 0.8, 0.7, 0.6 all fall in the upper bin; 2 of 4 right
+    assert np.allclose(ax.lines[1].get_xydata(), [[0.75, 0.5]])
+    with pytest.raises(ValueError, match="probabilities"):
+        plot_reliability([0, 1], [0.5, 1.5])

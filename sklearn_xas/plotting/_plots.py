@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import XASDataError
+from ..metrics import expected_calibration_error, reliability_curve
 
 
 def _new_axes(ax, figsize):
@@ -288,6 +289,69 @@ def plot_per_element_f1(y_true, y_pred, elements, *, classes=None, ax=None, titl
     ax.set_ylabel("neighbour-type F1 (micro)")
     ax.set_xlabel("absorbing element (grey: fewer than 3 test sites)")
     ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_reliability(y_true, y_prob, *, n_bins=10, strategy="uniform", labels=None,
+                     label=None, ax=None, title=None):
+    """Reliability diagram: observed frequency against forecast probability.
+
+    The points are those of :func:`sklearn_xas.metrics.reliability_curve`, sized by the
+    number of forecasts in their bin; a calibrated model's points lie on the dashed
+    diagonal. The legend entry carries the expected calibration error. Call it again
+    with the same ``ax`` to compare models (each call adds one curve).
+
+    Parameters
+    ----------
+    y_true, y_prob, n_bins, strategy, labels
+        As for :func:`sklearn_xas.metrics.reliability_curve`: binary, multi-label
+        (one forecast per entry) or multi-class (the top class's probability against
+        whether it is the true class).
+    label : str, optional
+        Name of the curve in the legend, followed by its ECE.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (a new figure's by default).
+    title : str, optional
+        Title of the axes; none when ``None``.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The diagonal is its first line (drawn once per axes); each call adds one line
+        through the bins' points and one scatter collection of them.
+
+    See Also
+    --------
+    sklearn_xas.metrics.expected_calibration_error : The number in the legend.
+
+    Examples
+    --------
+    >>> from sklearn_xas.plotting import plot_reliability
+    >>> ax = plot_reliability([0, 0, 1, 1], [0.1, 0.3, 0.7, 0.9], n_bins=2, label="toy")
+    >>> ax.lines[1].get_xydata().round(2).tolist()
+    [[0.2, 0.0], [0.8, 1.0]]
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'toy (ECE 0.20)'
+    """
+    options = dict(n_bins=n_bins, strategy=strategy, labels=labels)
+    mean, frac, counts = reliability_curve(y_true, y_prob, **options)
+    ece = expected_calibration_error(y_true, y_prob, **options)
+    fresh = ax is None or not ax.lines
+    ax = _new_axes(ax, (4.2, 4.0))
+    if fresh:
+        ax.plot([0, 1], [0, 1], color="0.5", lw=1, ls="--")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("forecast probability (bin mean)")
+        ax.set_ylabel("observed frequency")
+    name = f"{label} (ECE {ece:.2f})" if label else f"ECE {ece:.2f}"
+    line, = ax.plot(mean, frac, lw=1.2, label=name)
+    size = 12 + 60 * np.sqrt(counts / counts.max())
+    ax.scatter(mean, frac, s=size, color=line.get_color(), edgecolor="none", alpha=0.8)
+    ax.legend(fontsize=8, loc="upper left")
     if title:
         ax.set_title(title)
     return ax
